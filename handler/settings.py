@@ -1,0 +1,165 @@
+"""Handler settings, read once per cold start from environment variables.
+
+Every setting is an environment variable named ``T1CT_`` plus the field name in upper case, e.g.
+``discount_mode`` is ``T1CT_DISCOUNT_MODE``. Structured settings (apps, routing) are JSON text.
+Secret settings (``T1CT_APPS``, ``T1CT_AUTH_TOKENS``) may instead live in one AWS Secrets Manager
+secret named by ``T1CT_SECRET_ARN``, whose JSON object uses the same variable names as keys.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from decimal import ROUND_HALF_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+ENV_PREFIX = "T1CT_"
+SECRET_NAMES = ("T1CT_APPS", "T1CT_AUTH_TOKENS")
+
+ROUNDING_MODES = {
+    "half_even": ROUND_HALF_EVEN,
+    "half_up": ROUND_HALF_UP,
+    "half_down": ROUND_HALF_DOWN,
+}
+
+# The name under which `invoke --talon-response` replays a recorded answer without any app set up.
+REPLAY_APP = "replay"
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message names the variable and the expected form."""
+
+
+class App(BaseModel):
+    """One Talon.One Application: where its Integration API lives and the key that opens it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    base_url: str = Field(pattern=r"^https?://[^\s/]+(/[^\s]*)?$")
+    api_key: str = Field(min_length=1, repr=False)
+
+    @field_validator("base_url")
+    @classmethod
+    def _strip_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+
+class Routing(BaseModel):
+    """Which app evaluates a cart.
+
+    ``by`` picks the cart property that selects the app: ``currency`` (the cart's currency code),
+    ``store`` (the cart's store key) or ``cart_field`` (a cart custom field naming the app).
+    ``apps`` maps that property's value to an app name; a ``cart_field`` value may also name an app
+    directly. ``fallback`` is used when nothing matches; without it such carts are left unchanged.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    by: Literal["currency", "store", "cart_field"] = "currency"
+    apps: dict[str, str] = Field(default_factory=dict)
+    field: str = "talon_one_app"
+    fallback: str | None = None
+
+
+class Settings(BaseModel):
+    """All handler settings. Defaults are what a shop gets when it sets nothing."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    apps: dict[str, App] = Field(default_factory=dict)
+    routing: Routing = Field(default_factory=Routing)
+
+    language: str = "en"
+    fallback_languages: tuple[str, ...] = ()
+    sku_type: Literal["variant_sku", "product_id", "product_id_with_variant_id"] = "variant_sku"
+    sku_separator: str = Field(default="@", min_length=1)
+
+    discount_mode: Literal["direct_discounts", "custom_line_items"] = "direct_discounts"
+    discount_tax_category_id: str | None = None
+    rounding: Literal["half_even", "half_up", "half_down"] = "half_even"
+
+    cart_type_key: str = "talon_one_cart_metadata"
+    cart_type_id: str | None = None
+    line_item_type_key: str = "talon_one_line_item_metadata"
+    customer_type_key: str = "talon_one_customer_metadata"
+
+    cart_attribute_mapping: str = ""
+    cart_item_attribute_mapping: str = ""
+    pay_with_points_attribute: str | None = None
+    send_shipping_cost: bool = True
+
+    extension_timeout_ms: int = Field(default=2000, ge=200, le=10000)
+    auth_tokens: tuple[str, ...] = Field(default=(), repr=False)
+    secret_arn: str | None = None
+
+    @field_validator("fallback_languages", "auth_tokens", mode="before")
+    @classmethod
+    def _split_list(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @model_validator(mode="after")
+    def _routing_names_known_apps(self) -> Settings:
+        if not self.apps:
+            return self
+        named = {*self.routing.apps.values(), self.routing.fallback} - {None}
+        unknown = sorted(name for name in named if name not in self.apps)
+        if unknown:
+            raise ValueError(f"routing names apps that T1CT_APPS does not define: {unknown}")
+        if self.discount_mode == "custom_line_items" and not self.discount_tax_category_id:
+            raise ValueError(
+                "discount_mode custom_line_items needs T1CT_DISCOUNT_TAX_CATEGORY_ID "
+                "(the tax category of the discount custom line items)"
+            )
+        return self
+
+    @property
+    def rounding_mode(self) -> str:
+        return ROUNDING_MODES[self.rounding]
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        return (self.language, *self.fallback_languages)
+
+
+_JSON_FIELDS = {"apps", "routing"}
+
+
+def settings_from_environ(environ: Mapping[str, str] | None = None) -> Settings:
+    """Build settings from ``T1CT_*`` variables; raise SettingsError naming the bad variable."""
+    environ = os.environ if environ is None else environ
+    raw: dict[str, Any] = {}
+
+    for name, value in environ.items():
+        if not name.startswith(ENV_PREFIX) or value == "":
+            continue
+        field = name[len(ENV_PREFIX) :].lower()
+        if field not in Settings.model_fields:
+            raise SettingsError(f"{name} is not a known setting")
+        raw[field] = _decode_json(name, value) if field in _JSON_FIELDS else value
+
+    try:
+        return Settings.model_validate(raw)
+    except ValidationError as exc:
+        raise SettingsError(_describe(exc)) from None
+
+
+def _decode_json(name: str, value: str) -> Any:
+    try:
+        return json.loads(value)
+    except json.JSONDecodeError as exc:
+        raise SettingsError(f"{name} must be JSON: {exc.msg} at position {exc.pos}") from None
+
+
+def _describe(exc: ValidationError) -> str:
+    """One line naming the first bad variable; never echoes the value (it may be a secret)."""
+    error = exc.errors(include_input=False)[0]
+    location = [str(part) for part in error["loc"]]
+    variable = ENV_PREFIX + location[0].upper() if location else "settings"
+    detail = ".".join(location[1:])
+    where = f"{variable} ({detail})" if detail else variable
+    return f"{where}: {error['msg']}"
