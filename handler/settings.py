@@ -60,7 +60,7 @@ class Routing(BaseModel):
 
     by: Literal["currency", "store", "cart_field"] = "currency"
     apps: dict[str, str] = Field(default_factory=dict)
-    field: str = "talon_one_app"
+    field: str = "talon_one_cart_app"
     fallback: str | None = None
 
 
