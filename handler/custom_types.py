@@ -36,6 +36,7 @@ CART_APP = "talon_one_cart_app"
 CART_PRICED_LINE_ITEMS = "talon_one_cart_priced_line_items"
 CART_PROMOTIONS_UNAVAILABLE = "talon_one_cart_promotions_unavailable"
 CART_LOYALTY_POINTS = "talon_one_cart_loyalty_points"
+CART_APPLIED_DISCOUNTS = "talon_one_cart_applied_discounts"
 
 # Customer fields of the accelerator.
 CUSTOMER_REFERRAL_CODES = "talon_one_customer_referral_codes"
@@ -43,7 +44,12 @@ CUSTOMER_LOYALTY_POINTS = "talon_one_customer_loyalty_points"
 
 
 def _field(
-    name: str, label: str, type_name: str, *, required: bool = False, multiline: bool = False
+    name: str,
+    label: str,
+    type_name: str,
+    *,
+    required: bool = False,
+    multiline: bool = False,
 ) -> dict[str, Any]:
     field_type: dict[str, Any] = {"name": type_name}
     if type_name == "Set":
@@ -76,14 +82,31 @@ TYPE_DRAFTS: tuple[dict[str, Any], ...] = (
             _field(CART_NOTIFICATIONS, "Notifications", "String", multiline=True),
             _field(CART_REFERRAL_CODE, "Referral Code", "String"),
             _field(CART_COUPON_ACTION, "Coupon Code Action", "String"),
-            _field(CART_COUPON_ACTION_VALUE, "Coupon Code Action Value", "String", multiline=True),
+            _field(
+                CART_COUPON_ACTION_VALUE,
+                "Coupon Code Action Value",
+                "String",
+                multiline=True,
+            ),
             _field(CART_PAY_WITH_POINTS, "Pay with points", "Boolean"),
             _field(CART_COUPON_CODES, "Coupon Codes", "Set"),
-            _field(CART_COUPON_REJECTIONS, "Rejected Coupon Codes", "String", multiline=True),
+            _field(
+                CART_COUPON_REJECTIONS,
+                "Rejected Coupon Codes",
+                "String",
+                multiline=True,
+            ),
             _field(CART_APP, "Talon.One Application", "String"),
             _field(CART_PRICED_LINE_ITEMS, "Line Items Priced by Talon.One", "String"),
-            _field(CART_PROMOTIONS_UNAVAILABLE, "Promotions Temporarily Unavailable", "Boolean"),
+            _field(
+                CART_PROMOTIONS_UNAVAILABLE,
+                "Promotions Temporarily Unavailable",
+                "Boolean",
+            ),
             _field(CART_LOYALTY_POINTS, "Loyalty points", "String", multiline=True),
+            _field(
+                CART_APPLIED_DISCOUNTS, "Applied Discounts", "String", multiline=True
+            ),
         ],
     },
     {

@@ -14,7 +14,14 @@ from collections.abc import Mapping
 from decimal import ROUND_HALF_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 ENV_PREFIX = "T1CT_"
 SECRET_NAMES = ("T1CT_APPS", "T1CT_AUTH_TOKENS")
@@ -74,7 +81,9 @@ class Settings(BaseModel):
 
     language: str = "en"
     fallback_languages: tuple[str, ...] = ()
-    sku_type: Literal["variant_sku", "product_id", "product_id_with_variant_id"] = "variant_sku"
+    sku_type: Literal["variant_sku", "product_id", "product_id_with_variant_id"] = (
+        "variant_sku"
+    )
     sku_separator: str = Field(default="@", min_length=1)
 
     discount_mode: Literal["direct_discounts", "custom_line_items"] = "direct_discounts"
@@ -89,7 +98,11 @@ class Settings(BaseModel):
     cart_attribute_mapping: str = ""
     cart_item_attribute_mapping: str = ""
     pay_with_points_attribute: str | None = None
-    send_shipping_cost: bool = True
+    # Talon.One accepts only additional costs and attributes defined in its Campaign Manager;
+    # set these to "" when the Application does not define them.
+    shipping_cost_name: str = "shipping"
+    original_price_attribute: str = "originalPrice"
+    category_attribute: str | None = None
 
     extension_timeout_ms: int = Field(default=2000, ge=200, le=10000)
     auth_tokens: tuple[str, ...] = Field(default=(), repr=False)
@@ -109,8 +122,13 @@ class Settings(BaseModel):
         named = {*self.routing.apps.values(), self.routing.fallback} - {None}
         unknown = sorted(name for name in named if name not in self.apps)
         if unknown:
-            raise ValueError(f"routing names apps that T1CT_APPS does not define: {unknown}")
-        if self.discount_mode == "custom_line_items" and not self.discount_tax_category_id:
+            raise ValueError(
+                f"routing names apps that T1CT_APPS does not define: {unknown}"
+            )
+        if (
+            self.discount_mode == "custom_line_items"
+            and not self.discount_tax_category_id
+        ):
             raise ValueError(
                 "discount_mode custom_line_items needs T1CT_DISCOUNT_TAX_CATEGORY_ID "
                 "(the tax category of the discount custom line items)"
@@ -135,11 +153,14 @@ def settings_from_environ(environ: Mapping[str, str] | None = None) -> Settings:
     raw: dict[str, Any] = {}
 
     for name, value in environ.items():
-        if not name.startswith(ENV_PREFIX) or value == "":
+        if not name.startswith(ENV_PREFIX):
             continue
         field = name[len(ENV_PREFIX) :].lower()
         if field not in Settings.model_fields:
             raise SettingsError(f"{name} is not a known setting")
+        # An empty variable means "not set", except where "" is itself a meaningful text value.
+        if value == "" and not isinstance(Settings.model_fields[field].default, str):
+            continue
         raw[field] = _decode_json(name, value) if field in _JSON_FIELDS else value
 
     try:
@@ -152,7 +173,9 @@ def _decode_json(name: str, value: str) -> Any:
     try:
         return json.loads(value)
     except json.JSONDecodeError as exc:
-        raise SettingsError(f"{name} must be JSON: {exc.msg} at position {exc.pos}") from None
+        raise SettingsError(
+            f"{name} must be JSON: {exc.msg} at position {exc.pos}"
+        ) from None
 
 
 def _describe(exc: ValidationError) -> str:

@@ -1,0 +1,154 @@
+"""All update actions for one cart: the difference between the promotions wanted and the cart.
+
+Running the handler again on the updated cart yields no actions. The order is stable: custom
+fields, then removals, changes and additions, and the Direct Discount list last, once every line
+it may target exists.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from handler import custom_types as ct
+from handler.cart import Cart
+from handler.cart_fields import field_actions
+from handler.codes import RequestedCoupons
+from handler.discounts import discount_actions
+from handler.free_items import free_item_actions
+from handler.promotions import Promotions, Rejection
+from handler.settings import Settings
+
+# commercetools applies at most this many actions returned by an extension.
+MAX_ACTIONS = 100
+
+
+@dataclass
+class CartPlan:
+    actions: list[dict[str, Any]]
+    notes: Counter[str] = field(default_factory=Counter)
+
+
+def plan_cart(
+    cart: Cart, coupons: RequestedCoupons, promotions: Promotions, settings: Settings
+) -> CartPlan:
+    """The actions that make the cart show ``promotions``; notes say what could not be done."""
+    notes: Counter[str] = Counter(promotions.skipped)
+    discounts = discount_actions(cart, promotions, settings)
+    free_removals, free_changes, free_additions, invalid_free = free_item_actions(
+        cart, promotions.free_items, settings
+    )
+    notes.update(discounts.skipped)
+    notes.update(
+        {"free item with unusable SKU": len(invalid_free)} if invalid_free else {}
+    )
+
+    wanted = _wanted_fields(cart, coupons, promotions, discounts.applied, settings)
+    if settings.discount_mode == "custom_line_items":
+        wanted[ct.CART_PRICED_LINE_ITEMS] = _json(discounts.priced_lines)
+    else:
+        wanted[ct.CART_PRICED_LINE_ITEMS] = None
+    fields = field_actions(cart, wanted, settings)
+    notes.update(
+        f"cart field not on the cart's type: {name}" for name in fields.unwritable
+    )
+
+    actions = [
+        *fields.actions,
+        *discounts.removals,
+        *free_removals,
+        *discounts.changes,
+        *free_changes,
+        *discounts.additions,
+        *free_additions,
+        *discounts.last,
+    ]
+    return _capped(CartPlan(actions, notes))
+
+
+def unavailable_plan(cart: Cart, settings: Settings) -> CartPlan:
+    """Talon.One could not be asked: keep every promotion as it is and tell the storefront."""
+    fields = field_actions(cart, {ct.CART_PROMOTIONS_UNAVAILABLE: True}, settings)
+    notes = Counter(
+        f"cart field not on the cart's type: {name}" for name in fields.unwritable
+    )
+    return CartPlan(fields.actions, notes)
+
+
+def _wanted_fields(
+    cart: Cart,
+    coupons: RequestedCoupons,
+    promotions: Promotions,
+    applied: list[dict[str, Any]],
+    settings: Settings,
+) -> dict[str, Any]:
+    too_long = [Rejection(code, "CouponCodeTooLong") for code in coupons.too_long]
+    rejections = too_long + promotions.rejected_coupons
+    notifications = promotions.notifications + [
+        {
+            "type": "Error",
+            "title": "",
+            "body": r.code,
+            "effect": "rejectCoupon",
+            "code": r.reason,
+        }
+        for r in too_long
+    ]
+
+    wanted: dict[str, Any] = {
+        ct.CART_NOTIFICATIONS: _json(notifications),
+        ct.CART_COUPON_CODES: _kept_coupons(coupons, promotions) or None,
+        ct.CART_COUPON_REJECTIONS: _json(
+            [
+                {"code": rejection.code, "reason": rejection.reason}
+                for rejection in rejections
+            ]
+        ),
+        ct.CART_APPLIED_DISCOUNTS: _json(applied),
+        ct.CART_PROMOTIONS_UNAVAILABLE: None,
+    }
+
+    # The one-code command fields of the accelerator's storefronts are consumed once read, so a
+    # rejected code is not sent again on every later update.
+    if coupons.command_pending:
+        wanted[ct.CART_COUPON_ACTION] = None
+        wanted[ct.CART_COUPON_ACTION_VALUE] = None
+
+    if promotions.rejected_referral is not None and cart.fields.get(
+        ct.CART_REFERRAL_CODE
+    ):
+        wanted[ct.CART_REFERRAL_CODE] = ""
+
+    return wanted
+
+
+def _kept_coupons(coupons: RequestedCoupons, promotions: Promotions) -> list[str]:
+    """Codes to keep on the cart: accepted ones as Talon.One spells them, and undecided ones."""
+    accepted = {code.casefold(): code for code in promotions.accepted_coupons}
+    rejected = {rejection.code.casefold() for rejection in promotions.rejected_coupons}
+    kept = []
+    for code in coupons.codes:
+        folded = code.casefold()
+        if folded in accepted:
+            kept.append(accepted[folded])
+        elif folded not in rejected:
+            kept.append(code)
+    return kept
+
+
+def _json(values: list[Any]) -> str | None:
+    return (
+        json.dumps(values, ensure_ascii=False, separators=(",", ":"))
+        if values
+        else None
+    )
+
+
+def _capped(plan: CartPlan) -> CartPlan:
+    # Every action is computed as a difference, so the rest follows on the cart's next update.
+    if len(plan.actions) > MAX_ACTIONS:
+        plan.notes["actions left for the next update"] = len(plan.actions) - MAX_ACTIONS
+        plan.actions = plan.actions[:MAX_ACTIONS]
+    return plan

@@ -1,0 +1,79 @@
+"""commercetools API extension requests and responses.
+
+An extension request is ``{"action": "Create"|"Update", "resource": {"typeId", "id", "obj"}}``.
+Only a request that is not such an object is rejected; everything inside ``obj`` is read
+tolerantly by the resource's own model.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+HANDLED_TYPES = ("cart", "customer", "order")
+
+
+class InvalidRequest(ValueError):
+    """The request is not a commercetools extension request; the message says what is wrong."""
+
+
+@dataclass(frozen=True)
+class ExtensionRequest:
+    action: str
+    type_id: str
+    resource_id: str
+    obj: dict[str, Any]
+
+
+def parse_body(body: bytes | str) -> Any:
+    """Decode an HTTP body as JSON, naming the problem when it is not JSON."""
+    try:
+        return json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InvalidRequest(f"the request body is not JSON ({exc})") from None
+
+
+def parse_request(payload: Any) -> ExtensionRequest:
+    """Check the envelope of an extension request and return its parts."""
+    if not isinstance(payload, dict):
+        raise InvalidRequest(
+            "the request body must be a JSON object with 'action' and 'resource'"
+        )
+
+    resource = payload.get("resource")
+    if not isinstance(resource, dict):
+        raise InvalidRequest("the request has no 'resource' object")
+
+    type_id = resource.get("typeId")
+    if type_id not in HANDLED_TYPES:
+        raise InvalidRequest(
+            f"resource.typeId {type_id!r} is not handled; expected one of {list(HANDLED_TYPES)}"
+        )
+
+    obj = resource.get("obj")
+    if not isinstance(obj, dict):
+        raise InvalidRequest("resource.obj is missing or not an object")
+
+    action = payload.get("action")
+    if not isinstance(action, str):
+        raise InvalidRequest("the request has no 'action' (Create or Update)")
+
+    resource_id = resource.get("id") or obj.get("id")
+    if not isinstance(resource_id, str) or not resource_id:
+        raise InvalidRequest("the resource has no id")
+
+    return ExtensionRequest(action, type_id, resource_id, obj)
+
+
+def update_response(actions: list[dict[str, Any]]) -> dict[str, Any]:
+    """The body that approves the write with these update actions (Lambda and HTTP alike)."""
+    return {"responseType": "UpdateRequest", "actions": actions}
+
+
+def error_response(message: str, code: str = "InvalidInput") -> dict[str, Any]:
+    """The body that rejects the write; commercetools passes the message to the API caller."""
+    return {
+        "responseType": "FailedValidation",
+        "errors": [{"code": code, "message": message}],
+    }

@@ -1,0 +1,69 @@
+"""Money as ``Decimal`` in the currency's own minor units.
+
+commercetools stores money as an integer amount of minor units (``centAmount``) with the number of
+fraction digits of the currency; Talon.One speaks plain decimal numbers in the Application's
+currency. Every conversion between the two happens here, and rounding happens only once, when a
+Talon.One amount becomes minor units.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+# ISO 4217 currencies whose minor unit is not 2 digits. Everything else has 2.
+_FRACTION_DIGITS = {
+    **dict.fromkeys(
+        [
+            "BIF",
+            "CLP",
+            "DJF",
+            "GNF",
+            "ISK",
+            "JPY",
+            "KMF",
+            "KRW",
+            "PYG",
+            "RWF",
+            "UGX",
+            "UYI",
+            "VND",
+            "VUV",
+            "XAF",
+            "XOF",
+            "XPF",
+        ],
+        0,
+    ),
+    **dict.fromkeys(["BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"], 3),
+    **dict.fromkeys(["CLF", "UYW"], 4),
+}
+
+ZERO = Decimal(0)
+
+
+def fraction_digits(currency: str) -> int:
+    """The number of minor-unit digits of an ISO 4217 currency (2 when not listed)."""
+    return _FRACTION_DIGITS.get(currency, 2)
+
+
+def minor_to_decimal(amount: int, digits: int) -> Decimal:
+    """An amount in minor units as a decimal number of major units, exactly."""
+    return Decimal(amount).scaleb(-digits)
+
+
+def decimal_to_minor(value: Decimal, digits: int, rounding: str) -> int:
+    """A decimal amount of major units in minor units, rounded once with ``rounding``."""
+    return int(value.scaleb(digits).quantize(Decimal(1), rounding=rounding))
+
+
+def money_draft(
+    amount: int, currency: str, digits: int | None = None
+) -> dict[str, Any]:
+    """A commercetools ``CentPrecisionMoneyDraft``."""
+    return {
+        "type": "centPrecision",
+        "currencyCode": currency,
+        "centAmount": amount,
+        "fractionDigits": fraction_digits(currency) if digits is None else digits,
+    }

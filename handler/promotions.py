@@ -1,0 +1,180 @@
+"""What Talon.One's effects ask of a cart, in commercetools terms (pure; no I/O).
+
+The effects of one answer are the complete set that applies now, so this is the desired state of
+everything the connector owns on the cart. Amounts are rounded once, here, into the currency's
+minor units.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from handler.effects import (
+    AddFreeItem,
+    CodeAccepted,
+    CodeRejected,
+    Effect,
+    ParsedEffects,
+    SetDiscount,
+    SetDiscountPerAdditionalCost,
+    SetDiscountPerItem,
+    ShowNotification,
+)
+from handler.money import ZERO, decimal_to_minor
+
+NOTIFICATION_TYPES = ("Info", "Offer", "Error", "Misc")
+
+
+@dataclass(frozen=True)
+class Discount:
+    """A discount in minor units: on the whole cart, one line item, or an additional cost."""
+
+    name: str
+    amount: int
+    coupon_code: str | None = None
+    line_item_id: str | None = None
+    additional_cost: str | None = None
+
+
+@dataclass(frozen=True)
+class Rejection:
+    code: str
+    reason: str
+
+
+@dataclass
+class Promotions:
+    cart_discounts: list[Discount] = field(default_factory=list)
+    item_discounts: list[Discount] = field(default_factory=list)
+    cost_discounts: list[Discount] = field(default_factory=list)
+    free_items: dict[str, int] = field(default_factory=dict)
+    accepted_coupons: list[str] = field(default_factory=list)
+    rejected_coupons: list[Rejection] = field(default_factory=list)
+    accepted_referral: str | None = None
+    rejected_referral: Rejection | None = None
+    notifications: list[dict[str, str]] = field(default_factory=list)
+    skipped: Counter[str] = field(default_factory=Counter)
+
+
+def evaluate(
+    parsed: ParsedEffects, positions: tuple[str, ...], digits: int, rounding: str
+) -> Promotions:
+    """Turn the effects of one session answer into the promotions the cart should show."""
+    promotions = Promotions()
+    coupon_by_id = _coupon_codes_by_id(parsed.effects)
+    per_line: dict[str, tuple[str, Decimal]] = {}
+
+    for effect in parsed.effects:
+        props = effect.props
+        coupon = (
+            coupon_by_id.get(effect.triggered_by_coupon)
+            if effect.triggered_by_coupon
+            else None
+        )
+
+        if isinstance(props, SetDiscount):
+            amount = decimal_to_minor(props.value, digits, rounding)
+            if amount > 0:
+                promotions.cart_discounts.append(Discount(props.name, amount, coupon))
+        elif isinstance(props, SetDiscountPerItem):
+            _add_item_discount(per_line, props, positions, promotions)
+        elif isinstance(props, SetDiscountPerAdditionalCost):
+            amount = decimal_to_minor(props.value, digits, rounding)
+            if amount > 0:
+                promotions.cost_discounts.append(
+                    Discount(
+                        props.name,
+                        amount,
+                        coupon,
+                        additional_cost=props.additional_cost,
+                    )
+                )
+        elif isinstance(props, AddFreeItem):
+            promotions.free_items[props.sku] = (
+                promotions.free_items.get(props.sku, 0) + 1
+            )
+        else:
+            _add_message(effect, promotions)
+
+    # Talon.One may discount each unit of a line separately (flattened items): a line's discount
+    # is the sum over its units, rounded once.
+    for line_item_id, (name, value) in per_line.items():
+        amount = decimal_to_minor(value, digits, rounding)
+        if amount > 0:
+            promotions.item_discounts.append(
+                Discount(name, amount, line_item_id=line_item_id)
+            )
+
+    return promotions
+
+
+def _coupon_codes_by_id(effects: list[Effect]) -> dict[int, str]:
+    return {
+        effect.triggered_by_coupon: effect.props.value
+        for effect in effects
+        if effect.type == "acceptCoupon"
+        and effect.triggered_by_coupon is not None
+        and isinstance(effect.props, CodeAccepted)
+    }
+
+
+def _add_item_discount(
+    per_line: dict[str, tuple[str, Decimal]],
+    props: SetDiscountPerItem,
+    positions: tuple[str, ...],
+    promotions: Promotions,
+) -> None:
+    position = (
+        int(props.position)
+        if props.position == props.position.to_integral_value()
+        else -1
+    )
+    if not 0 <= position < len(positions):
+        promotions.skipped["setDiscountPerItem at unknown position"] += 1
+        return
+
+    # Per-item names end in "#<position>"; the line's discount keeps the name without it.
+    name = props.name.rsplit("#", 1)[0] if "#" in props.name else props.name
+    line_item_id = positions[position]
+    _, total = per_line.get(line_item_id, (name, ZERO))
+    per_line[line_item_id] = (name, total + props.value)
+
+
+def _add_message(effect: Effect, promotions: Promotions) -> None:
+    props = effect.props
+
+    if isinstance(props, ShowNotification):
+        if props.notification_type not in NOTIFICATION_TYPES:
+            promotions.skipped["showNotification of unknown type"] += 1
+            return
+        promotions.notifications.append(
+            _notification(
+                props.notification_type, props.body, effect.type, title=props.title
+            )
+        )
+    elif isinstance(props, CodeRejected):
+        rejection = Rejection(props.value, props.rejection_reason)
+        if effect.type == "rejectCoupon":
+            promotions.rejected_coupons.append(rejection)
+        else:
+            promotions.rejected_referral = rejection
+        promotions.notifications.append(
+            _notification(
+                "Error", props.value, effect.type, code=props.rejection_reason
+            )
+        )
+    elif isinstance(props, CodeAccepted):
+        if effect.type == "acceptCoupon":
+            promotions.accepted_coupons.append(props.value)
+        else:
+            promotions.accepted_referral = props.value
+        promotions.notifications.append(_notification("Info", props.value, effect.type))
+
+
+def _notification(
+    kind: str, body: str, effect: str, *, title: str = "", code: str = ""
+) -> dict[str, str]:
+    # The shape storefronts of the JavaScript accelerator read from the notifications field.
+    return {"type": kind, "title": title, "body": body, "effect": effect, "code": code}

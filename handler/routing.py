@@ -1,0 +1,39 @@
+"""Which Talon.One Application evaluates a cart."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from handler.cart import Cart
+from handler.settings import App, Settings
+
+
+@dataclass(frozen=True)
+class RoutedApp:
+    name: str
+    app: App
+
+
+def route(cart: Cart, settings: Settings) -> RoutedApp | None:
+    """The app the routing settings pick for this cart, the fallback app, or None."""
+    routing = settings.routing
+    name: str | None = None
+
+    if routing.by == "currency":
+        name = routing.apps.get(cart.currency)
+    elif routing.by == "store":
+        store_key = cart.store.resolved_key if cart.store else None
+        name = routing.apps.get(store_key) if store_key else None
+    else:
+        value = cart.fields.get(routing.field)
+        if isinstance(value, str) and value:
+            # The field may hold an app name, or a value the routing table maps to one.
+            name = value if value in settings.apps else routing.apps.get(value)
+
+    name = name or routing.fallback
+    if name is None and len(settings.apps) == 1:
+        # With a single app there is nothing to choose.
+        name = next(iter(settings.apps))
+
+    app = settings.apps.get(name) if name else None
+    return RoutedApp(name, app) if name and app else None

@@ -1,0 +1,215 @@
+"""A commercetools cart as a Talon.One customer session (pure; no I/O).
+
+Talon.One merges each session update into what it stored, so the whole session is sent every time:
+all items, the coupon codes the cart holds (``[]`` clears them) and the attributes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from handler import custom_types as ct
+from handler.cart import Cart, LineItem
+from handler.codes import RequestedCoupons, requested_coupons, requested_referral
+from handler.mapping import AttributeMapping
+from handler.settings import Settings
+
+# Limits Talon.One states for one session update.
+MAX_CART_ITEMS = 1000
+MAX_TOTAL_QUANTITY = 10_000
+
+RESPONSE_CONTENT = ["customerSession", "loyalty"]
+
+
+class CartTooLarge(ValueError):
+    """The cart exceeds what Talon.One evaluates in one session update."""
+
+
+@dataclass(frozen=True)
+class Mappings:
+    """The attribute mappings of the settings, parsed once per cold start."""
+
+    cart: AttributeMapping
+    item: AttributeMapping
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Mappings:
+        return cls(
+            cart=AttributeMapping.parse(settings.cart_attribute_mapping),
+            item=AttributeMapping.parse(settings.cart_item_attribute_mapping),
+        )
+
+
+@dataclass(frozen=True)
+class SessionRequest:
+    """What is sent to Talon.One, and how its answer maps back onto the cart."""
+
+    session_id: str
+    body: dict[str, Any]
+    coupons: RequestedCoupons
+    # positions[i] is the id of the line item sent as cart item i; effects address items by it.
+    positions: tuple[str, ...]
+
+
+def build_session(
+    cart: Cart, raw_cart: dict[str, Any], settings: Settings, mappings: Mappings
+) -> SessionRequest:
+    """Build the session update for a cart; raise CartTooLarge past Talon.One's limits."""
+    items: list[dict[str, Any]] = []
+    positions: list[str] = []
+    raw_lines = (
+        raw_cart.get("lineItems") if isinstance(raw_cart.get("lineItems"), list) else []
+    )
+
+    for index, line in enumerate(cart.line_items):
+        if not _is_sent(line):
+            continue
+        raw_line = raw_lines[index] if index < len(raw_lines) else {}
+        items.append(_cart_item(line, raw_line, settings, mappings))
+        positions.append(line.id)
+
+    _check_limits(items)
+    coupons = requested_coupons(cart)
+    session: dict[str, Any] = {"cartItems": items, "couponCodes": list(coupons.codes)}
+
+    if cart.customer_id:
+        session["profileId"] = cart.customer_id
+
+    referral = requested_referral(cart)
+    if referral is not None:
+        session["referralCode"] = referral
+
+    shipping = cart.shipping_info.price if cart.shipping_info else None
+    if settings.shipping_cost_name and shipping is not None:
+        session["additionalCosts"] = {
+            settings.shipping_cost_name: {"price": shipping.amount}
+        }
+
+    attributes = _session_attributes(cart, raw_cart, settings, mappings)
+    if attributes:
+        session["attributes"] = attributes
+
+    body = {"customerSession": session, "responseContent": RESPONSE_CONTENT}
+    return SessionRequest(cart.id, body, coupons, tuple(positions))
+
+
+def item_sku(line: LineItem, settings: Settings) -> str:
+    """The SKU Talon.One knows the line's product by, as the settings choose."""
+    product_id = line.product_id or ""
+    if settings.sku_type == "product_id":
+        return product_id
+    if settings.sku_type == "product_id_with_variant_id":
+        return f"{product_id}{settings.sku_separator}{line.variant.id or 1}"
+    return line.variant.sku or product_id
+
+
+def localized(names: dict[str, str], languages: tuple[str, ...]) -> str | None:
+    """The name in the first of ``languages`` present, else in any language."""
+    for language in languages:
+        if names.get(language):
+            return names[language]
+    return next((name for name in names.values() if name), None)
+
+
+def _is_sent(line: LineItem) -> bool:
+    # The connector's own free items are results of promotions, not part of what the shopper buys;
+    # gift line items belong to commercetools' own cart discounts.
+    return (
+        line.quantity >= 1
+        and not line.is_free_item
+        and line.line_item_mode != "GiftLineItem"
+    )
+
+
+def _cart_item(
+    line: LineItem, raw_line: dict[str, Any], settings: Settings, mappings: Mappings
+) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "sku": item_sku(line, settings) or line.id,
+        "quantity": line.quantity,
+    }
+
+    name = localized(line.name, settings.languages)
+    if name:
+        item["name"] = name
+
+    price = line.price.effective if line.price else None
+    if price is not None:
+        item["price"] = price.amount
+
+    attributes: dict[str, Any] = {}
+    original = line.price.value if line.price else None
+    if (
+        settings.original_price_attribute
+        and original is not None
+        and original is not price
+    ):
+        attributes[settings.original_price_attribute] = original.amount
+
+    category = _category(line, settings)
+    if category:
+        item["category"] = category
+
+    if mappings.item:
+        attributes.update(mappings.item.apply(_item_source(line, raw_line)))
+    if attributes:
+        item["attributes"] = attributes
+
+    return item
+
+
+def _category(line: LineItem, settings: Settings) -> str | None:
+    if settings.category_attribute:
+        value = _variant_attributes(line).get(settings.category_attribute)
+        if isinstance(value, dict):
+            value = localized(value, settings.languages) or value.get("key")
+        return (
+            str(value)
+            if isinstance(value, (str, int, Decimal)) and value != ""
+            else None
+        )
+
+    product_type = line.product_type
+    return product_type.resolved_key if product_type is not None else None
+
+
+def _variant_attributes(line: LineItem) -> dict[str, Any]:
+    raw = line.variant.attributes
+    if not isinstance(raw, list):
+        return {}
+    return {
+        entry["name"]: entry.get("value")
+        for entry in raw
+        if isinstance(entry, dict) and isinstance(entry.get("name"), str)
+    }
+
+
+def _item_source(line: LineItem, raw_line: dict[str, Any]) -> dict[str, Any]:
+    # Variant attributes by name, as accelerator mapping specs expect, plus the whole line item
+    # under "lineItem" so its own custom fields can be mapped too.
+    return {**_variant_attributes(line), "lineItem": raw_line}
+
+
+def _session_attributes(
+    cart: Cart, raw_cart: dict[str, Any], settings: Settings, mappings: Mappings
+) -> dict[str, Any]:
+    attributes = mappings.cart.apply(raw_cart) if mappings.cart else {}
+    if settings.pay_with_points_attribute:
+        attributes[settings.pay_with_points_attribute] = bool(
+            cart.fields.get(ct.CART_PAY_WITH_POINTS)
+        )
+    return attributes
+
+
+def _check_limits(items: list[dict[str, Any]]) -> None:
+    if len(items) > MAX_CART_ITEMS:
+        raise CartTooLarge(
+            f"{len(items)} line items; Talon.One evaluates at most {MAX_CART_ITEMS}"
+        )
+    quantity = sum(item["quantity"] for item in items)
+    if quantity > MAX_TOTAL_QUANTITY:
+        raise CartTooLarge(
+            f"{quantity} units in total; Talon.One evaluates at most {MAX_TOTAL_QUANTITY}"
+        )

@@ -1,0 +1,198 @@
+"""The Talon.One Integration API client: one session update per cart event, within a deadline.
+
+One ``requests.Session`` lives as long as the process, so warm invocations reuse their
+connection to Talon.One. A transport can be swapped for a recorded answer (``ReplayTransport``).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Protocol
+from urllib.parse import quote
+
+from handler.settings import App
+
+# An answer bigger than this is not a session update; reading it would only eat the deadline.
+MAX_RESPONSE_BYTES = 2_000_000
+
+
+class TalonError(Exception):
+    """Talon.One could not be asked, or did not answer usefully. ``kind`` is for logs."""
+
+    def __init__(self, kind: str, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    content_type: str
+    content: bytes
+
+
+class Transport(Protocol):
+    def send(
+        self,
+        method: str,
+        url: str,
+        headers: dict[str, str],
+        body: bytes,
+        timeout: float,
+    ) -> Answer: ...
+
+
+@dataclass(frozen=True)
+class SentRequest:
+    method: str
+    url: str
+    body: dict[str, Any]
+
+
+@dataclass
+class TalonResult:
+    status: int
+    data: dict[str, Any]
+    duration_ms: float
+
+
+class HttpTransport:
+    """Sends over one pooled ``requests.Session``; imported lazily to keep cold starts short."""
+
+    def __init__(self) -> None:
+        import requests
+
+        self._requests = requests
+        self._session = requests.Session()
+        adapter = requests.adapters.HTTPAdapter(
+            pool_connections=4, pool_maxsize=4, max_retries=0
+        )
+        self._session.mount("https://", adapter)
+        self._session.mount("http://", adapter)
+
+    def send(
+        self,
+        method: str,
+        url: str,
+        headers: dict[str, str],
+        body: bytes,
+        timeout: float,
+    ) -> Answer:
+        requests = self._requests
+        connect = min(0.5, timeout / 3)
+        try:
+            response = self._session.request(
+                method,
+                url,
+                data=body,
+                headers=headers,
+                timeout=(connect, timeout),
+                stream=True,
+            )
+            content = _read_bounded(response)
+        except requests.Timeout as exc:
+            raise TalonError("timeout", f"no answer within {timeout:.2f}s") from exc
+        except requests.ConnectionError as exc:
+            raise TalonError("connection", type(exc).__name__) from exc
+        except requests.RequestException as exc:
+            raise TalonError("transport", type(exc).__name__) from exc
+        return Answer(
+            response.status_code, response.headers.get("Content-Type", ""), content
+        )
+
+
+def _read_bounded(response: Any) -> bytes:
+    chunks = []
+    size = 0
+    for chunk in response.iter_content(64 * 1024):
+        size += len(chunk)
+        if size > MAX_RESPONSE_BYTES:
+            response.close()
+            raise TalonError(
+                "invalid_response", f"answer larger than {MAX_RESPONSE_BYTES} bytes"
+            )
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+class ReplayTransport:
+    """Answers every request with one recorded Talon.One answer; nothing goes over the network."""
+
+    def __init__(self, content: bytes, status: int = 200) -> None:
+        self._answer = Answer(status, "application/json", content)
+
+    def send(
+        self,
+        method: str,
+        url: str,
+        headers: dict[str, str],
+        body: bytes,
+        timeout: float,
+    ) -> Answer:
+        return self._answer
+
+
+@dataclass
+class TalonClient:
+    transport: Transport
+    sent: list[SentRequest] | None = field(default=None)
+
+    def update_session(
+        self, app: App, session_id: str, body: dict[str, Any], budget_s: float
+    ) -> TalonResult:
+        """``PUT /v2/customer_sessions/{id}``; retried once if the connection broke early."""
+        url = f"{app.base_url}/v2/customer_sessions/{quote(session_id, safe='')}"
+        payload = json.dumps(body, default=_json_number, separators=(",", ":")).encode()
+        headers = {
+            "Authorization": f"ApiKey-v1 {app.api_key}",
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+        }
+        if self.sent is not None:
+            self.sent.append(SentRequest("PUT", url, json.loads(payload)))
+
+        started = time.monotonic()
+        try:
+            answer = self.transport.send("PUT", url, headers, payload, budget_s)
+        except TalonError as error:
+            # A pooled connection closed by the other side fails at once; one fresh try fits.
+            remaining = budget_s - (time.monotonic() - started)
+            if error.kind != "connection" or remaining < budget_s / 2:
+                raise
+            answer = self.transport.send("PUT", url, headers, payload, remaining)
+
+        duration_ms = (time.monotonic() - started) * 1000
+        return TalonResult(answer.status, _decode(answer), duration_ms)
+
+
+def _decode(answer: Answer) -> dict[str, Any]:
+    if answer.status != 200:
+        raise TalonError(
+            "status", f"Talon.One answered HTTP {answer.status}", answer.status
+        )
+    if "json" not in answer.content_type.lower():
+        raise TalonError(
+            "invalid_response", f"content type {answer.content_type!r}", 200
+        )
+    try:
+        # Amounts stay exact: every JSON number with a fraction becomes a Decimal.
+        data = json.loads(answer.content, parse_float=Decimal)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise TalonError(
+            "invalid_response", f"answer is not JSON ({exc.msg})", 200
+        ) from None
+    if not isinstance(data, dict):
+        raise TalonError("invalid_response", "answer is not a JSON object", 200)
+    return data
+
+
+def _json_number(value: Any) -> Any:
+    """Decimals on the wire. A float's shortest form is exact for up to 15 significant digits,
+    which covers every money amount a cart holds."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
