@@ -23,20 +23,14 @@ MAX_BODY_BYTES = 16 * 1024 * 1024
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m handler", description=__doc__.split("\n")[0]
-    )
+    parser = argparse.ArgumentParser(prog="python -m handler", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve_cmd = commands.add_parser("serve", help="serve the HTTP entry on 127.0.0.1")
     serve_cmd.add_argument("--port", type=int, default=8080)
 
-    invoke_cmd = commands.add_parser(
-        "invoke", help="run one extension request and print JSON"
-    )
-    invoke_cmd.add_argument(
-        "event", type=Path, help="a commercetools extension request (JSON)"
-    )
+    invoke_cmd = commands.add_parser("invoke", help="run one extension request and print JSON")
+    invoke_cmd.add_argument("event", type=Path, help="a commercetools extension request (JSON)")
     invoke_cmd.add_argument(
         "--talon-response",
         type=Path,
@@ -81,9 +75,7 @@ def invoke(event_path: Path, talon_response: Path | None) -> int:
         print(f"settings are invalid: {exc}", file=sys.stderr)
         return 2
     if replay is not None:
-        runtime = Runtime(
-            with_replay_app(runtime.settings), runtime.mappings, runtime.talon
-        )
+        runtime = Runtime(with_replay_app(runtime.settings), runtime.mappings, runtime.talon)
     runtime.talon.sent = []
 
     _, response = handle(payload, runtime)
@@ -107,13 +99,9 @@ class _RequestHandler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         if length > MAX_BODY_BYTES:
-            self._answer(
-                413, {"errors": [{"code": "InvalidInput", "message": "body too large"}]}
-            )
+            self._answer(413, {"errors": [{"code": "InvalidInput", "message": "body too large"}]})
             return
-        status, body = handle_http(
-            "POST", dict(self.headers.items()), self.rfile.read(length)
-        )
+        status, body = handle_http("POST", dict(self.headers.items()), self.rfile.read(length))
         self._answer(status, body)
 
     def do_GET(self) -> None:

@@ -89,9 +89,7 @@ def _handle_cart(
     except ValidationError as exc:
         # Not a cart commercetools would send; leave it as it is rather than block the shopper.
         log["outcome"] = "unreadable_cart"
-        log["problems"] = [
-            ".".join(map(str, e["loc"])) for e in exc.errors(include_input=False)
-        ]
+        log["problems"] = [".".join(map(str, e["loc"])) for e in exc.errors(include_input=False)]
         return []
 
     routed = route(cart, settings)
@@ -112,9 +110,7 @@ def _handle_cart(
             routed.app, session.session_id, session.body, runtime.talon_budget_s
         )
     except TalonError as exc:
-        log.update(
-            outcome="talon_unavailable", talon_error=exc.kind, talon_status=exc.status
-        )
+        log.update(outcome="talon_unavailable", talon_error=exc.kind, talon_status=exc.status)
         return _noted(unavailable_plan(cart, settings), log)
     log.update(talon_status=result.status, talon_ms=round(result.duration_ms, 2))
 

@@ -29,9 +29,7 @@ class Money(_Model):
     @property
     def digits(self) -> int:
         return (
-            fraction_digits(self.currency)
-            if self.fraction_digits is None
-            else self.fraction_digits
+            fraction_digits(self.currency) if self.fraction_digits is None else self.fraction_digits
         )
 
     @property
@@ -145,13 +143,9 @@ class Cart(_Model):
     cart_state: str | None = Field(default=None, alias="cartState")
     total_price: Money | None = Field(default=None, alias="totalPrice")
     line_items: tuple[LineItem, ...] = Field(default=(), alias="lineItems")
-    custom_line_items: tuple[CustomLineItem, ...] = Field(
-        default=(), alias="customLineItems"
-    )
+    custom_line_items: tuple[CustomLineItem, ...] = Field(default=(), alias="customLineItems")
     shipping_info: ShippingInfo | None = Field(default=None, alias="shippingInfo")
-    direct_discounts: tuple[dict[str, Any], ...] = Field(
-        default=(), alias="directDiscounts"
-    )
+    direct_discounts: tuple[dict[str, Any], ...] = Field(default=(), alias="directDiscounts")
     custom: CustomFields | None = None
     country: str | None = None
     locale: str | None = None

@@ -41,19 +41,16 @@ def plan_cart(
         cart, promotions.free_items, settings
     )
     notes.update(discounts.skipped)
-    notes.update(
-        {"free item with unusable SKU": len(invalid_free)} if invalid_free else {}
-    )
+    notes.update({"free item with unusable SKU": len(invalid_free)} if invalid_free else {})
 
     wanted = _wanted_fields(cart, coupons, promotions, discounts.applied, settings)
     if settings.discount_mode == "custom_line_items":
-        wanted[ct.CART_PRICED_LINE_ITEMS] = _json(discounts.priced_lines)
+        # Written even when empty: its presence tells later updates the record is complete.
+        wanted[ct.CART_PRICED_LINE_ITEMS] = json.dumps(discounts.priced_lines)
     else:
         wanted[ct.CART_PRICED_LINE_ITEMS] = None
     fields = field_actions(cart, wanted, settings)
-    notes.update(
-        f"cart field not on the cart's type: {name}" for name in fields.unwritable
-    )
+    notes.update(f"cart field not on the cart's type: {name}" for name in fields.unwritable)
 
     actions = [
         *fields.actions,
@@ -71,9 +68,7 @@ def plan_cart(
 def unavailable_plan(cart: Cart, settings: Settings) -> CartPlan:
     """Talon.One could not be asked: keep every promotion as it is and tell the storefront."""
     fields = field_actions(cart, {ct.CART_PROMOTIONS_UNAVAILABLE: True}, settings)
-    notes = Counter(
-        f"cart field not on the cart's type: {name}" for name in fields.unwritable
-    )
+    notes = Counter(f"cart field not on the cart's type: {name}" for name in fields.unwritable)
     return CartPlan(fields.actions, notes)
 
 
@@ -101,10 +96,7 @@ def _wanted_fields(
         ct.CART_NOTIFICATIONS: _json(notifications),
         ct.CART_COUPON_CODES: _kept_coupons(coupons, promotions) or None,
         ct.CART_COUPON_REJECTIONS: _json(
-            [
-                {"code": rejection.code, "reason": rejection.reason}
-                for rejection in rejections
-            ]
+            [{"code": rejection.code, "reason": rejection.reason} for rejection in rejections]
         ),
         ct.CART_APPLIED_DISCOUNTS: _json(applied),
         ct.CART_PROMOTIONS_UNAVAILABLE: None,
@@ -116,9 +108,7 @@ def _wanted_fields(
         wanted[ct.CART_COUPON_ACTION] = None
         wanted[ct.CART_COUPON_ACTION_VALUE] = None
 
-    if promotions.rejected_referral is not None and cart.fields.get(
-        ct.CART_REFERRAL_CODE
-    ):
+    if promotions.rejected_referral is not None and cart.fields.get(ct.CART_REFERRAL_CODE):
         wanted[ct.CART_REFERRAL_CODE] = ""
 
     return wanted
@@ -139,11 +129,7 @@ def _kept_coupons(coupons: RequestedCoupons, promotions: Promotions) -> list[str
 
 
 def _json(values: list[Any]) -> str | None:
-    return (
-        json.dumps(values, ensure_ascii=False, separators=(",", ":"))
-        if values
-        else None
-    )
+    return json.dumps(values, ensure_ascii=False, separators=(",", ":")) if values else None
 
 
 def _capped(plan: CartPlan) -> CartPlan:

@@ -36,18 +36,14 @@ def field_actions(cart: Cart, wanted: dict[str, Any], settings: Settings) -> Fie
         if not fields:
             return FieldPlan([])
         type_ref = {"typeId": "type", "key": settings.cart_type_key}
-        return FieldPlan(
-            [{"action": "setCustomType", "type": type_ref, "fields": fields}]
-        )
+        return FieldPlan([{"action": "setCustomType", "type": type_ref, "fields": fields}])
 
     if _is_connector_type(cart, settings):
         return FieldPlan([_set_field(name, value) for name, value in changes.items()])
 
     writable = {name: value for name, value in changes.items() if name in current}
     unwritable = tuple(name for name in changes if name not in current)
-    return FieldPlan(
-        [_set_field(name, value) for name, value in writable.items()], unwritable
-    )
+    return FieldPlan([_set_field(name, value) for name, value in writable.items()], unwritable)
 
 
 def _is_connector_type(cart: Cart, settings: Settings) -> bool:

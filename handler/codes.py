@@ -29,22 +29,14 @@ def requested_coupons(cart: Cart) -> RequestedCoupons:
     fields = cart.fields
     stored = fields.get(ct.CART_COUPON_CODES)
     candidates = (
-        [code for code in stored if isinstance(code, str)]
-        if isinstance(stored, list)
-        else []
+        [code for code in stored if isinstance(code, str)] if isinstance(stored, list) else []
     )
-    candidates += [
-        line.coupon_code for line in cart.custom_line_items if line.coupon_code
-    ]
+    candidates += [line.coupon_code for line in cart.custom_line_items if line.coupon_code]
 
     command = fields.get(ct.CART_COUPON_ACTION)
     value = fields.get(ct.CART_COUPON_ACTION_VALUE)
     command_pending = command in ("apply", "remove") and isinstance(value, str)
-    removed = (
-        value.strip().casefold()
-        if command == "remove" and isinstance(value, str)
-        else None
-    )
+    removed = value.strip().casefold() if command == "remove" and isinstance(value, str) else None
     if command == "apply" and isinstance(value, str):
         candidates.append(value)
 

@@ -104,9 +104,7 @@ TYPE_DRAFTS: tuple[dict[str, Any], ...] = (
                 "Boolean",
             ),
             _field(CART_LOYALTY_POINTS, "Loyalty points", "String", multiline=True),
-            _field(
-                CART_APPLIED_DISCOUNTS, "Applied Discounts", "String", multiline=True
-            ),
+            _field(CART_APPLIED_DISCOUNTS, "Applied Discounts", "String", multiline=True),
         ],
     },
     {

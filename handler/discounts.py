@@ -24,6 +24,8 @@ from handler.money import money_draft
 from handler.promotions import Discount, Promotions
 from handler.settings import Settings
 
+_OWNED_EFFECTS = (ct.EFFECT_DISCOUNT, ct.EFFECT_COUPON_MARKER)
+
 
 @dataclass
 class DiscountPlan:
@@ -36,9 +38,7 @@ class DiscountPlan:
     skipped: list[str] = field(default_factory=list)
 
 
-def discount_actions(
-    cart: Cart, promotions: Promotions, settings: Settings
-) -> DiscountPlan:
+def discount_actions(cart: Cart, promotions: Promotions, settings: Settings) -> DiscountPlan:
     if settings.discount_mode == "custom_line_items":
         return _line_item_discounts(cart, promotions, settings)
     return _direct_discounts(cart, promotions, settings)
@@ -51,19 +51,13 @@ def priced_line_ids(cart: Cart) -> list[str]:
         ids = json.loads(raw) if isinstance(raw, str) else []
     except json.JSONDecodeError:
         return []
-    return (
-        [line_id for line_id in ids if isinstance(line_id, str)]
-        if isinstance(ids, list)
-        else []
-    )
+    return [line_id for line_id in ids if isinstance(line_id, str)] if isinstance(ids, list) else []
 
 
 # Direct Discounts ------------------------------------------------------------------------------
 
 
-def _direct_discounts(
-    cart: Cart, promotions: Promotions, settings: Settings
-) -> DiscountPlan:
+def _direct_discounts(cart: Cart, promotions: Promotions, settings: Settings) -> DiscountPlan:
     plan = DiscountPlan()
     currency = cart.currency
     drafts: list[dict[str, Any]] = []
@@ -89,9 +83,7 @@ def _direct_discounts(
 
     for discount in promotions.cost_discounts:
         if discount.additional_cost != settings.shipping_cost_name:
-            plan.skipped.append(
-                f"discount on unknown additional cost {discount.additional_cost}"
-            )
+            plan.skipped.append(f"discount on unknown additional cost {discount.additional_cost}")
             continue
         drafts.append(_direct(discount.amount, currency, {"type": "shipping"}))
         plan.applied.append(_applied(discount, currency, "shipping"))
@@ -100,12 +92,10 @@ def _direct_discounts(
         plan.last.append({"action": "setDirectDiscounts", "discounts": drafts})
 
     # Leftovers of the other mode (or of the JavaScript accelerator) go.
-    for item in cart.custom_line_items:
-        if item.effect in (ct.EFFECT_DISCOUNT, ct.EFFECT_COUPON_MARKER):
-            plan.removals.append(
-                {"action": "removeCustomLineItem", "customLineItemId": item.id}
-            )
-    plan.changes += _price_resets(cart, keep=set())
+    leftovers = [item for item in cart.custom_line_items if item.effect in _OWNED_EFFECTS]
+    for item in leftovers:
+        plan.removals.append({"action": "removeCustomLineItem", "customLineItemId": item.id})
+    plan.changes += _price_resets(cart, keep=set(), legacy=bool(leftovers))
     return plan
 
 
@@ -128,8 +118,7 @@ def _direct_signature(discounts: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
         value = discount.get("value") or {}
         target = discount.get("target") or {}
         money = tuple(
-            (entry.get("currencyCode"), entry.get("centAmount"))
-            for entry in value.get("money", [])
+            (entry.get("currencyCode"), entry.get("centAmount")) for entry in value.get("money", [])
         )
         signature.append(
             (
@@ -151,22 +140,18 @@ def _quoted(text: str) -> str:
 # Custom line items and external totals ---------------------------------------------------------
 
 
-def _line_item_discounts(
-    cart: Cart, promotions: Promotions, settings: Settings
-) -> DiscountPlan:
+def _line_item_discounts(cart: Cart, promotions: Promotions, settings: Settings) -> DiscountPlan:
     plan = DiscountPlan()
     currency = cart.currency
     wanted = _wanted_custom_line_items(promotions, settings, currency)
     owned: dict[str, CustomLineItem] = {}
     for item in cart.custom_line_items:
-        if item.effect not in (ct.EFFECT_DISCOUNT, ct.EFFECT_COUPON_MARKER):
+        if item.effect not in _OWNED_EFFECTS:
             continue
         if item.slug in wanted and item.slug not in owned:
             owned[item.slug] = item
         else:
-            plan.removals.append(
-                {"action": "removeCustomLineItem", "customLineItemId": item.id}
-            )
+            plan.removals.append({"action": "removeCustomLineItem", "customLineItemId": item.id})
 
     for slug, draft in wanted.items():
         existing = owned.get(slug)
@@ -177,10 +162,7 @@ def _line_item_discounts(
                 {"action": "removeCustomLineItem", "customLineItemId": existing.id}
             )
             plan.additions.append({"action": "addCustomLineItem", **draft})
-        elif (
-            existing.money is None
-            or existing.money.cent_amount != draft["money"]["centAmount"]
-        ):
+        elif existing.money is None or existing.money.cent_amount != draft["money"]["centAmount"]:
             plan.changes.append(
                 {
                     "action": "changeCustomLineItemMoney",
@@ -205,12 +187,13 @@ def _line_item_discounts(
         plan.applied.append(
             _applied(discount, currency, "lineItem", _capped(discount.amount, line))
         )
-        if not _has_total(
-            line, action["externalTotalPrice"]["totalPrice"]["centAmount"]
-        ):
+        if not _has_total(line, action["externalTotalPrice"]["totalPrice"]["centAmount"]):
             plan.changes.append(action)
 
-    plan.changes += _price_resets(cart, keep=set(plan.priced_lines))
+    # A cart without the priced-lines record was last priced by the JavaScript accelerator, which
+    # owned every external total; from the first update on, the record says which lines are ours.
+    legacy = ct.CART_PRICED_LINE_ITEMS not in cart.fields
+    plan.changes += _price_resets(cart, keep=set(plan.priced_lines), legacy=legacy)
     return plan
 
 
@@ -239,9 +222,7 @@ def _wanted_custom_line_items(
         slug = slugify(code)
         wanted.setdefault(
             slug,
-            _custom_line_item(
-                settings, code, slug, 0, currency, ct.EFFECT_COUPON_MARKER, code
-            ),
+            _custom_line_item(settings, code, slug, 0, currency, ct.EFFECT_COUPON_MARKER, code),
         )
 
     return wanted
@@ -275,9 +256,7 @@ def _custom_line_item(
     }
 
 
-def _same_identity(
-    existing: CustomLineItem, draft: dict[str, Any], settings: Settings
-) -> bool:
+def _same_identity(existing: CustomLineItem, draft: dict[str, Any], settings: Settings) -> bool:
     fields = draft["custom"]["fields"]
     return (
         existing.name.get(settings.language) == draft["name"][settings.language]
@@ -310,9 +289,12 @@ def _has_total(line: LineItem, total: int) -> bool:
     )
 
 
-def _price_resets(cart: Cart, keep: set[str]) -> list[dict[str, Any]]:
+def _price_resets(cart: Cart, keep: set[str], legacy: bool) -> list[dict[str, Any]]:
     """Give lines the connector priced, and no longer discounts, back to platform pricing."""
-    recorded = set(priced_line_ids(cart)) - keep
+    recorded = set(priced_line_ids(cart))
+    if legacy:
+        recorded |= {line.id for line in cart.line_items if not line.is_free_item}
+    recorded -= keep
     return [
         {"action": "setLineItemTotalPrice", "lineItemId": line.id}
         for line in cart.line_items
@@ -362,11 +344,7 @@ _SYMBOLS = {
 def slugify(text: str) -> str:
     """A commercetools slug (letters, digits, '-' and '_', 2 to 256 characters) for a name."""
     spelled = "".join(_SYMBOLS.get(char, char) for char in text)
-    ascii_text = (
-        unicodedata.normalize("NFKD", spelled).encode("ascii", "ignore").decode()
-    )
-    words = "".join(
-        char if char.isalnum() or char == "_" else " " for char in ascii_text
-    ).split()
+    ascii_text = unicodedata.normalize("NFKD", spelled).encode("ascii", "ignore").decode()
+    words = "".join(char if char.isalnum() or char == "_" else " " for char in ascii_text).split()
     slug = "-".join(words)
     return (slug if len(slug) >= 2 else f"talon-one-{slug}".rstrip("-"))[:256]

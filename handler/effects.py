@@ -116,9 +116,7 @@ def parse_effects(raw_effects: Any) -> ParsedEffects:
                 type=effect_type,
                 props=props,
                 campaign_id=_int_or_none(raw.get("campaignId")),
-                rule_name=raw.get("ruleName")
-                if isinstance(raw.get("ruleName"), str)
-                else "",
+                rule_name=raw.get("ruleName") if isinstance(raw.get("ruleName"), str) else "",
                 triggered_by_coupon=_int_or_none(raw.get("triggeredByCoupon")),
             )
         )

@@ -37,9 +37,7 @@ def parse_body(body: bytes | str) -> Any:
 def parse_request(payload: Any) -> ExtensionRequest:
     """Check the envelope of an extension request and return its parts."""
     if not isinstance(payload, dict):
-        raise InvalidRequest(
-            "the request body must be a JSON object with 'action' and 'resource'"
-        )
+        raise InvalidRequest("the request body must be a JSON object with 'action' and 'resource'")
 
     resource = payload.get("resource")
     if not isinstance(resource, dict):

@@ -80,9 +80,7 @@ def _normalized(wanted: dict[str, int], settings: Settings) -> dict[str, int]:
         return wanted
     normalized: dict[str, int] = {}
     for sku, quantity in wanted.items():
-        key = (
-            sku if settings.sku_separator in sku else f"{sku}{settings.sku_separator}1"
-        )
+        key = sku if settings.sku_separator in sku else f"{sku}{settings.sku_separator}1"
         normalized[key] = normalized.get(key, 0) + quantity
     return normalized
 

@@ -44,9 +44,7 @@ def handle_http(
     """Answer one HTTP request: (status code, JSON body)."""
     runtime = current_runtime() if runtime is None else runtime
     if method.upper() != "POST":
-        return 405, _errors(
-            "MethodNotAllowed", "commercetools calls extensions with POST"
-        )
+        return 405, _errors("MethodNotAllowed", "commercetools calls extensions with POST")
 
     if isinstance(runtime, RuntimeUnavailable):
         # Settings are broken: approve unchanged, so carts keep their promotions meanwhile.

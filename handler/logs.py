@@ -15,9 +15,7 @@ logger = logging.getLogger("handler")
 
 def log_event(event: str, level: int = logging.INFO, **fields: Any) -> None:
     if logger.isEnabledFor(level):
-        logger.log(
-            level, json.dumps({"event": event, **fields}, default=str, sort_keys=True)
-        )
+        logger.log(level, json.dumps({"event": event, **fields}, default=str, sort_keys=True))
 
 
 def configure_logging() -> None:

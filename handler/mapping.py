@@ -137,15 +137,11 @@ class AttributeMapping:
 def _parse_transformation(text: str, position: int) -> Transformation:
     compact = "".join(text.split())
     if not compact:
-        raise MappingError(
-            f"mapping transformation {position} is empty; remove the stray ';'"
-        )
+        raise MappingError(f"mapping transformation {position} is empty; remove the stray ';'")
 
     source, colon, destination = compact.partition(":")
     if not colon:
-        raise _error(
-            text, "no ':' between the commercetools source and the Talon.One attribute"
-        )
+        raise _error(text, "no ':' between the commercetools source and the Talon.One attribute")
     if ":" in destination:
         raise _error(text, "more than one ':'")
 
@@ -154,15 +150,11 @@ def _parse_transformation(text: str, position: int) -> Transformation:
 
     if keys is not None and type_ not in _LIST_TYPES:
         list_types = ", ".join(_LIST_TYPES)
-        raise _error(
-            text, f"a {{key,…}} filter needs a list type ({list_types}), not {type_!r}"
-        )
+        raise _error(text, f"a {{key,…}} filter needs a list type ({list_types}), not {type_!r}")
     return Transformation(path, keys, attribute, type_)
 
 
-def _parse_source(
-    text: str, source: str
-) -> tuple[tuple[str, ...], tuple[str, ...] | None]:
+def _parse_source(text: str, source: str) -> tuple[tuple[str, ...], tuple[str, ...] | None]:
     if not source:
         raise _error(text, "no commercetools source before ':'")
 
@@ -234,11 +226,7 @@ def _resolve(source: Any, path: tuple[str, ...]) -> Any:
 def _child(container: Any, key: str) -> Any:
     if isinstance(container, Mapping):
         return container.get(key)
-    if (
-        isinstance(container, (list, tuple))
-        and key.isdigit()
-        and int(key) < len(container)
-    ):
+    if isinstance(container, (list, tuple)) and key.isdigit() and int(key) < len(container):
         return container[int(key)]
     return None
 
@@ -394,8 +382,7 @@ def _json_text(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, Mapping):
         members = (
-            f"{json.dumps(str(k), ensure_ascii=False)}:{_json_text(v)}"
-            for k, v in value.items()
+            f"{json.dumps(str(k), ensure_ascii=False)}:{_json_text(v)}" for k, v in value.items()
         )
         return "{" + ",".join(members) + "}"
     if isinstance(value, (list, tuple)):

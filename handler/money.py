@@ -57,9 +57,7 @@ def decimal_to_minor(value: Decimal, digits: int, rounding: str) -> int:
     return int(value.scaleb(digits).quantize(Decimal(1), rounding=rounding))
 
 
-def money_draft(
-    amount: int, currency: str, digits: int | None = None
-) -> dict[str, Any]:
+def money_draft(amount: int, currency: str, digits: int | None = None) -> dict[str, Any]:
     """A commercetools ``CentPrecisionMoneyDraft``."""
     return {
         "type": "centPrecision",

@@ -69,9 +69,7 @@ def evaluate(
     for effect in parsed.effects:
         props = effect.props
         coupon = (
-            coupon_by_id.get(effect.triggered_by_coupon)
-            if effect.triggered_by_coupon
-            else None
+            coupon_by_id.get(effect.triggered_by_coupon) if effect.triggered_by_coupon else None
         )
 
         if isinstance(props, SetDiscount):
@@ -92,9 +90,7 @@ def evaluate(
                     )
                 )
         elif isinstance(props, AddFreeItem):
-            promotions.free_items[props.sku] = (
-                promotions.free_items.get(props.sku, 0) + 1
-            )
+            promotions.free_items[props.sku] = promotions.free_items.get(props.sku, 0) + 1
         else:
             _add_message(effect, promotions)
 
@@ -103,9 +99,7 @@ def evaluate(
     for line_item_id, (name, value) in per_line.items():
         amount = decimal_to_minor(value, digits, rounding)
         if amount > 0:
-            promotions.item_discounts.append(
-                Discount(name, amount, line_item_id=line_item_id)
-            )
+            promotions.item_discounts.append(Discount(name, amount, line_item_id=line_item_id))
 
     return promotions
 
@@ -126,11 +120,7 @@ def _add_item_discount(
     positions: tuple[str, ...],
     promotions: Promotions,
 ) -> None:
-    position = (
-        int(props.position)
-        if props.position == props.position.to_integral_value()
-        else -1
-    )
+    position = int(props.position) if props.position == props.position.to_integral_value() else -1
     if not 0 <= position < len(positions):
         promotions.skipped["setDiscountPerItem at unknown position"] += 1
         return
@@ -150,9 +140,7 @@ def _add_message(effect: Effect, promotions: Promotions) -> None:
             promotions.skipped["showNotification of unknown type"] += 1
             return
         promotions.notifications.append(
-            _notification(
-                props.notification_type, props.body, effect.type, title=props.title
-            )
+            _notification(props.notification_type, props.body, effect.type, title=props.title)
         )
     elif isinstance(props, CodeRejected):
         rejection = Rejection(props.value, props.rejection_reason)
@@ -161,9 +149,7 @@ def _add_message(effect: Effect, promotions: Promotions) -> None:
         else:
             promotions.rejected_referral = rejection
         promotions.notifications.append(
-            _notification(
-                "Error", props.value, effect.type, code=props.rejection_reason
-            )
+            _notification("Error", props.value, effect.type, code=props.rejection_reason)
         )
     elif isinstance(props, CodeAccepted):
         if effect.type == "acceptCoupon":

@@ -75,20 +75,12 @@ def _read_secret(secret_arn: str) -> dict[str, str]:
         client = boto3.client("secretsmanager")
         text = client.get_secret_value(SecretId=secret_arn)["SecretString"]
     except (BotoCoreError, ClientError) as exc:
-        raise SettingsError(
-            f"T1CT_SECRET_ARN: the secret could not be read ({exc})"
-        ) from None
+        raise SettingsError(f"T1CT_SECRET_ARN: the secret could not be read ({exc})") from None
 
     try:
         values = json.loads(text)
     except json.JSONDecodeError:
-        raise SettingsError(
-            "T1CT_SECRET_ARN: the secret is not a JSON object"
-        ) from None
-    if not isinstance(values, dict) or not all(
-        isinstance(v, str) for v in values.values()
-    ):
-        raise SettingsError(
-            "T1CT_SECRET_ARN: the secret must map setting names to strings"
-        )
+        raise SettingsError("T1CT_SECRET_ARN: the secret is not a JSON object") from None
+    if not isinstance(values, dict) or not all(isinstance(v, str) for v in values.values()):
+        raise SettingsError("T1CT_SECRET_ARN: the secret must map setting names to strings")
     return values

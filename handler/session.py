@@ -59,9 +59,7 @@ def build_session(
     """Build the session update for a cart; raise CartTooLarge past Talon.One's limits."""
     items: list[dict[str, Any]] = []
     positions: list[str] = []
-    raw_lines = (
-        raw_cart.get("lineItems") if isinstance(raw_cart.get("lineItems"), list) else []
-    )
+    raw_lines = raw_cart.get("lineItems") if isinstance(raw_cart.get("lineItems"), list) else []
 
     for index, line in enumerate(cart.line_items):
         if not _is_sent(line):
@@ -83,9 +81,7 @@ def build_session(
 
     shipping = cart.shipping_info.price if cart.shipping_info else None
     if settings.shipping_cost_name and shipping is not None:
-        session["additionalCosts"] = {
-            settings.shipping_cost_name: {"price": shipping.amount}
-        }
+        session["additionalCosts"] = {settings.shipping_cost_name: {"price": shipping.amount}}
 
     attributes = _session_attributes(cart, raw_cart, settings, mappings)
     if attributes:
@@ -116,11 +112,7 @@ def localized(names: dict[str, str], languages: tuple[str, ...]) -> str | None:
 def _is_sent(line: LineItem) -> bool:
     # The connector's own free items are results of promotions, not part of what the shopper buys;
     # gift line items belong to commercetools' own cart discounts.
-    return (
-        line.quantity >= 1
-        and not line.is_free_item
-        and line.line_item_mode != "GiftLineItem"
-    )
+    return line.quantity >= 1 and not line.is_free_item and line.line_item_mode != "GiftLineItem"
 
 
 def _cart_item(
@@ -141,11 +133,7 @@ def _cart_item(
 
     attributes: dict[str, Any] = {}
     original = line.price.value if line.price else None
-    if (
-        settings.original_price_attribute
-        and original is not None
-        and original is not price
-    ):
+    if settings.original_price_attribute and original is not None and original is not price:
         attributes[settings.original_price_attribute] = original.amount
 
     category = _category(line, settings)
@@ -165,11 +153,7 @@ def _category(line: LineItem, settings: Settings) -> str | None:
         value = _variant_attributes(line).get(settings.category_attribute)
         if isinstance(value, dict):
             value = localized(value, settings.languages) or value.get("key")
-        return (
-            str(value)
-            if isinstance(value, (str, int, Decimal)) and value != ""
-            else None
-        )
+        return str(value) if isinstance(value, (str, int, Decimal)) and value != "" else None
 
     product_type = line.product_type
     return product_type.resolved_key if product_type is not None else None
@@ -205,9 +189,7 @@ def _session_attributes(
 
 def _check_limits(items: list[dict[str, Any]]) -> None:
     if len(items) > MAX_CART_ITEMS:
-        raise CartTooLarge(
-            f"{len(items)} line items; Talon.One evaluates at most {MAX_CART_ITEMS}"
-        )
+        raise CartTooLarge(f"{len(items)} line items; Talon.One evaluates at most {MAX_CART_ITEMS}")
     quantity = sum(item["quantity"] for item in items)
     if quantity > MAX_TOTAL_QUANTITY:
         raise CartTooLarge(

@@ -81,9 +81,7 @@ class Settings(BaseModel):
 
     language: str = "en"
     fallback_languages: tuple[str, ...] = ()
-    sku_type: Literal["variant_sku", "product_id", "product_id_with_variant_id"] = (
-        "variant_sku"
-    )
+    sku_type: Literal["variant_sku", "product_id", "product_id_with_variant_id"] = "variant_sku"
     sku_separator: str = Field(default="@", min_length=1)
 
     discount_mode: Literal["direct_discounts", "custom_line_items"] = "direct_discounts"
@@ -122,13 +120,8 @@ class Settings(BaseModel):
         named = {*self.routing.apps.values(), self.routing.fallback} - {None}
         unknown = sorted(name for name in named if name not in self.apps)
         if unknown:
-            raise ValueError(
-                f"routing names apps that T1CT_APPS does not define: {unknown}"
-            )
-        if (
-            self.discount_mode == "custom_line_items"
-            and not self.discount_tax_category_id
-        ):
+            raise ValueError(f"routing names apps that T1CT_APPS does not define: {unknown}")
+        if self.discount_mode == "custom_line_items" and not self.discount_tax_category_id:
             raise ValueError(
                 "discount_mode custom_line_items needs T1CT_DISCOUNT_TAX_CATEGORY_ID "
                 "(the tax category of the discount custom line items)"
@@ -173,9 +166,7 @@ def _decode_json(name: str, value: str) -> Any:
     try:
         return json.loads(value)
     except json.JSONDecodeError as exc:
-        raise SettingsError(
-            f"{name} must be JSON: {exc.msg} at position {exc.pos}"
-        ) from None
+        raise SettingsError(f"{name} must be JSON: {exc.msg} at position {exc.pos}") from None
 
 
 def _describe(exc: ValidationError) -> str:

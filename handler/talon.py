@@ -68,9 +68,7 @@ class HttpTransport:
 
         self._requests = requests
         self._session = requests.Session()
-        adapter = requests.adapters.HTTPAdapter(
-            pool_connections=4, pool_maxsize=4, max_retries=0
-        )
+        adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=4, max_retries=0)
         self._session.mount("https://", adapter)
         self._session.mount("http://", adapter)
 
@@ -100,9 +98,7 @@ class HttpTransport:
             raise TalonError("connection", type(exc).__name__) from exc
         except requests.RequestException as exc:
             raise TalonError("transport", type(exc).__name__) from exc
-        return Answer(
-            response.status_code, response.headers.get("Content-Type", ""), content
-        )
+        return Answer(response.status_code, response.headers.get("Content-Type", ""), content)
 
 
 def _read_bounded(response: Any) -> bytes:
@@ -112,9 +108,7 @@ def _read_bounded(response: Any) -> bytes:
         size += len(chunk)
         if size > MAX_RESPONSE_BYTES:
             response.close()
-            raise TalonError(
-                "invalid_response", f"answer larger than {MAX_RESPONSE_BYTES} bytes"
-            )
+            raise TalonError("invalid_response", f"answer larger than {MAX_RESPONSE_BYTES} bytes")
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -171,20 +165,14 @@ class TalonClient:
 
 def _decode(answer: Answer) -> dict[str, Any]:
     if answer.status != 200:
-        raise TalonError(
-            "status", f"Talon.One answered HTTP {answer.status}", answer.status
-        )
+        raise TalonError("status", f"Talon.One answered HTTP {answer.status}", answer.status)
     if "json" not in answer.content_type.lower():
-        raise TalonError(
-            "invalid_response", f"content type {answer.content_type!r}", 200
-        )
+        raise TalonError("invalid_response", f"content type {answer.content_type!r}", 200)
     try:
         # Amounts stay exact: every JSON number with a fraction becomes a Decimal.
         data = json.loads(answer.content, parse_float=Decimal)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise TalonError(
-            "invalid_response", f"answer is not JSON ({exc.msg})", 200
-        ) from None
+        raise TalonError("invalid_response", f"answer is not JSON ({exc.msg})", 200) from None
     if not isinstance(data, dict):
         raise TalonError("invalid_response", "answer is not a JSON object", 200)
     return data
