@@ -11,9 +11,18 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    TypeAdapter,
+    ValidationError,
+    create_model,
+)
 
 
 class _Props(BaseModel):
@@ -72,13 +81,50 @@ PROPS_MODELS: dict[str, type[_Props]] = {
 }
 
 
-@dataclass(frozen=True)
-class Effect:
-    type: str
+class Effect(BaseModel):
+    """One effect: its type, its props, and which campaign and coupon caused it."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
+
+    type: str = Field(alias="effectType")
     props: _Props
-    campaign_id: int | None = None
-    rule_name: str = ""
-    triggered_by_coupon: int | None = None
+    campaign_id: int | None = Field(default=None, alias="campaignId")
+    rule_name: str = Field(default="", alias="ruleName")
+    triggered_by_coupon: int | None = Field(default=None, alias="triggeredByCoupon")
+
+
+class _Other(BaseModel):
+    """An effect of a type the cart flow does not act on."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    effectType: Any = None  # noqa: N815 - Talon.One's field name
+
+
+def _typed_effect(effect_type: str, props_model: type[_Props]) -> Any:
+    model = create_model(
+        f"{effect_type}Effect",
+        __base__=Effect,
+        type=(Literal[effect_type], Field(alias="effectType")),  # type: ignore[valid-type]
+        props=(props_model, ...),
+    )
+    return Annotated[model, Tag(effect_type)]
+
+
+def _tag(raw: Any) -> str:
+    effect_type = raw.get("effectType") if isinstance(raw, dict) else None
+    return effect_type if effect_type in PROPS_MODELS else "other"
+
+
+_AnyEffect = Annotated[
+    Union[  # noqa: UP007 - a tuple of members built at import time
+        tuple(_typed_effect(name, model) for name, model in PROPS_MODELS.items())
+        + (Annotated[_Other, Tag("other")],)
+    ],
+    Discriminator(_tag),
+]
+_ONE = TypeAdapter(_AnyEffect)
+_ALL = TypeAdapter(list[_AnyEffect])
 
 
 @dataclass
@@ -94,41 +140,25 @@ def parse_effects(raw_effects: Any) -> ParsedEffects:
     if not isinstance(raw_effects, list):
         return parsed
 
-    for raw in raw_effects:
-        if not isinstance(raw, dict):
-            parsed.invalid["<not an object>"] += 1
-            continue
+    # One validation for the whole list is the fast path; a list with a bad entry is read entry
+    # by entry so that one malformed effect costs only itself.
+    try:
+        items = _ALL.validate_python(raw_effects)
+    except ValidationError:
+        items = [_one(raw, parsed) for raw in raw_effects]
 
-        effect_type = raw.get("effectType")
-        model = PROPS_MODELS.get(effect_type) if isinstance(effect_type, str) else None
-        if model is None:
-            parsed.unknown[str(effect_type)] += 1
-            continue
-
-        try:
-            props = model.model_validate(raw.get("props"))
-        except ValidationError:
-            parsed.invalid[effect_type] += 1
-            continue
-
-        parsed.effects.append(
-            Effect(
-                type=effect_type,
-                props=props,
-                campaign_id=_int_or_none(raw.get("campaignId")),
-                rule_name=raw.get("ruleName") if isinstance(raw.get("ruleName"), str) else "",
-                triggered_by_coupon=_int_or_none(raw.get("triggeredByCoupon")),
-            )
-        )
-
+    for item in items:
+        if isinstance(item, Effect):
+            parsed.effects.append(item)
+        elif isinstance(item, _Other):
+            parsed.unknown[str(item.effectType)] += 1
     return parsed
 
 
-def _int_or_none(value: Any) -> int | None:
-    if isinstance(value, bool):
+def _one(raw: Any, parsed: ParsedEffects) -> Effect | _Other | None:
+    try:
+        item: Effect | _Other = _ONE.validate_python(raw)
+    except ValidationError:
+        parsed.invalid[_tag(raw) if isinstance(raw, dict) else "<not an object>"] += 1
         return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, Decimal) and value == value.to_integral_value():
-        return int(value)
-    return None
+    return item
