@@ -98,7 +98,7 @@ class _Other(BaseModel):
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
-    effectType: Any = None  # noqa: N815 - Talon.One's field name
+    effect_type: Any = Field(default=None, alias="effectType")
 
 
 def _typed_effect(effect_type: str, props_model: type[_Props]) -> Any:
@@ -116,13 +116,11 @@ def _tag(raw: Any) -> str:
     return effect_type if effect_type in PROPS_MODELS else "other"
 
 
-_AnyEffect = Annotated[
-    Union[  # noqa: UP007 - a tuple of members built at import time
-        tuple(_typed_effect(name, model) for name, model in PROPS_MODELS.items())
-        + (Annotated[_Other, Tag("other")],)
-    ],
-    Discriminator(_tag),
-]
+_MEMBERS = (
+    *(_typed_effect(name, model) for name, model in PROPS_MODELS.items()),
+    Annotated[_Other, Tag("other")],
+)
+_AnyEffect = Annotated[Union[_MEMBERS], Discriminator(_tag)]  # noqa: UP007 - members built above
 _ONE = TypeAdapter(_AnyEffect)
 _ALL = TypeAdapter(list[_AnyEffect])
 
@@ -151,7 +149,7 @@ def parse_effects(raw_effects: Any) -> ParsedEffects:
         if isinstance(item, Effect):
             parsed.effects.append(item)
         elif isinstance(item, _Other):
-            parsed.unknown[str(item.effectType)] += 1
+            parsed.unknown[str(item.effect_type)] += 1
     return parsed
 
 
