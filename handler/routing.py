@@ -31,8 +31,9 @@ def route(cart: Cart, settings: Settings) -> RoutedApp | None:
             name = value if value in settings.apps else routing.apps.get(value)
 
     name = name or routing.fallback
-    if name is None and len(settings.apps) == 1:
-        # With a single app there is nothing to choose.
+    if name is None and not routing.apps and len(settings.apps) == 1:
+        # A single app with no routing table evaluates every cart. With a table, a cart it does
+        # not cover (say another currency) is left alone rather than sent in the wrong currency.
         name = next(iter(settings.apps))
 
     app = settings.apps.get(name) if name else None

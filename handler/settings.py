@@ -76,35 +76,110 @@ class Settings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    apps: dict[str, App] = Field(default_factory=dict)
-    routing: Routing = Field(default_factory=Routing)
+    apps: dict[str, App] = Field(
+        default_factory=dict,
+        description="Secret. JSON object naming each Talon.One Application: "
+        '`{"eu": {"base_url": "https://acme.europe-west1.talon.one", "api_key": "..."}}`.',
+    )
+    routing: Routing = Field(
+        default_factory=Routing,
+        description='JSON: which app evaluates a cart. `{"by": "currency", "apps": {"EUR": "eu"}, '
+        '"fallback": "eu"}`; `by` is `currency`, `store` (store key) or `cart_field` (`field` '
+        "names a cart custom field holding the app name). A single app and no table: every cart.",
+    )
 
-    language: str = "en"
-    fallback_languages: tuple[str, ...] = ()
-    sku_type: Literal["variant_sku", "product_id", "product_id_with_variant_id"] = "variant_sku"
-    sku_separator: str = Field(default="@", min_length=1)
+    language: str = Field(default="en", description="Locale of line-item names sent to Talon.One.")
+    fallback_languages: tuple[str, ...] = Field(
+        default=(), description="Comma-separated locales tried next when a name lacks `language`."
+    )
+    sku_type: Literal["variant_sku", "product_id", "product_id_with_variant_id"] = Field(
+        default="variant_sku",
+        description="What a cart item's SKU is in Talon.One, and how a free item's SKU is read.",
+    )
+    sku_separator: str = Field(
+        default="@",
+        min_length=1,
+        description="Separator of product id and variant id for `product_id_with_variant_id`.",
+    )
 
-    discount_mode: Literal["direct_discounts", "custom_line_items"] = "direct_discounts"
-    discount_tax_category_id: str | None = None
-    rounding: Literal["half_even", "half_up", "half_down"] = "half_even"
+    discount_mode: Literal["direct_discounts", "custom_line_items"] = Field(
+        default="direct_discounts",
+        description="`direct_discounts`: commercetools Direct Discounts. `custom_line_items`: the "
+        "JavaScript accelerator's negative custom line items and external line totals.",
+    )
+    discount_tax_category_id: str | None = Field(
+        default=None,
+        description="Tax category of discount custom line items; required by `custom_line_items`.",
+    )
+    rounding: Literal["half_even", "half_up", "half_down"] = Field(
+        default="half_even",
+        description="How Talon.One amounts are rounded to the currency's minor unit.",
+    )
 
-    cart_type_key: str = "talon_one_cart_metadata"
-    cart_type_id: str | None = None
-    line_item_type_key: str = "talon_one_line_item_metadata"
-    customer_type_key: str = "talon_one_customer_metadata"
+    cart_type_key: str = Field(
+        default="talon_one_cart_metadata",
+        description="Key of the cart custom type the connector sets on carts without one.",
+    )
+    cart_type_id: str | None = Field(
+        default=None,
+        description="Id of that type (the Pulumi stack sets it), so the handler recognises carts "
+        "using it; on any other type only fields already on the cart are written.",
+    )
+    line_item_type_key: str = Field(
+        default="talon_one_line_item_metadata",
+        description="Key of the custom type put on free items and discount custom line items.",
+    )
+    customer_type_key: str = Field(
+        default="talon_one_customer_metadata", description="Key of the customer custom type."
+    )
 
-    cart_attribute_mapping: str = ""
-    cart_item_attribute_mapping: str = ""
-    pay_with_points_attribute: str | None = None
+    cart_attribute_mapping: str = Field(
+        default="",
+        description="Mapping spec (the accelerator's `CART_ATTRIBUTE_MAPPING` format) from the "
+        "cart to session attributes.",
+    )
+    cart_item_attribute_mapping: str = Field(
+        default="",
+        description="Mapping spec from variant attributes (and `lineItem.*`, the whole line item) "
+        "to cart item attributes.",
+    )
+    pay_with_points_attribute: str | None = Field(
+        default=None,
+        description="Session attribute set to whether the cart asks to pay with loyalty points.",
+    )
     # Talon.One accepts only additional costs and attributes defined in its Campaign Manager;
-    # set these to "" when the Application does not define them.
-    shipping_cost_name: str = "shipping"
-    original_price_attribute: str = "originalPrice"
-    category_attribute: str | None = None
+    # these are set to "" when the Application does not define them.
+    shipping_cost_name: str = Field(
+        default="shipping",
+        description='Additional cost carrying the shipping price; "" sends no shipping cost.',
+    )
+    original_price_attribute: str = Field(
+        default="originalPrice",
+        description="Cart item attribute holding the price before commercetools product "
+        'discounts, sent when one applies; "" sends none.',
+    )
+    category_attribute: str | None = Field(
+        default=None,
+        description="Variant attribute sent as the item category (default: the product type key "
+        "when the cart carries it).",
+    )
 
-    extension_timeout_ms: int = Field(default=2000, ge=200, le=10000)
-    auth_tokens: tuple[str, ...] = Field(default=(), repr=False)
-    secret_arn: str | None = None
+    extension_timeout_ms: int = Field(
+        default=2000,
+        ge=200,
+        le=10000,
+        description="The API extension's `timeoutInMs`; the Talon.One call fits inside it.",
+    )
+    auth_tokens: tuple[str, ...] = Field(
+        default=(),
+        repr=False,
+        description="Secret. Comma-separated `Authorization` header values the HTTP entry "
+        "accepts (current and previous, to rotate); empty turns the check off.",
+    )
+    secret_arn: str | None = Field(
+        default=None,
+        description="AWS Secrets Manager secret holding the secret settings as a JSON object.",
+    )
 
     @field_validator("fallback_languages", "auth_tokens", mode="before")
     @classmethod
@@ -114,12 +189,10 @@ class Settings(BaseModel):
         return value
 
     @model_validator(mode="after")
-    def _routing_names_known_apps(self) -> Settings:
-        if not self.apps:
-            return self
+    def _consistent(self) -> Settings:
         named = {*self.routing.apps.values(), self.routing.fallback} - {None}
         unknown = sorted(name for name in named if name not in self.apps)
-        if unknown:
+        if self.apps and unknown:
             raise ValueError(f"routing names apps that T1CT_APPS does not define: {unknown}")
         if self.discount_mode == "custom_line_items" and not self.discount_tax_category_id:
             raise ValueError(
