@@ -69,7 +69,12 @@ def handle(payload: Any, runtime: Runtime) -> tuple[bool, dict[str, Any]]:
         "action": request.action,
     }
     if request.type_id == "cart":
-        actions = _handle_cart(request, runtime, log)
+        try:
+            actions = _handle_cart(request, runtime, log)
+        except CartRejected as exc:
+            log.update(duration_ms=round((time.monotonic() - started) * 1000, 2))
+            log_event("extension_request", logging.WARNING, **log)
+            return False, error_response(str(exc))
     else:
         log["outcome"] = "not_handled"
         actions = []
@@ -103,7 +108,7 @@ def _handle_cart(
     except CartTooLarge as exc:
         log["outcome"] = "cart_too_large"
         log["reason"] = str(exc)
-        return _noted(unavailable_plan(cart, settings), log)
+        return _unavailable(cart, settings, log, f"the cart is too large for Talon.One: {exc}")
 
     try:
         result = runtime.talon.update_session(
@@ -111,7 +116,7 @@ def _handle_cart(
         )
     except TalonError as exc:
         log.update(outcome="talon_unavailable", talon_error=exc.kind, talon_status=exc.status)
-        return _noted(unavailable_plan(cart, settings), log)
+        return _unavailable(cart, settings, log, "promotions could not be evaluated, try again")
     log.update(talon_status=result.status, talon_ms=round(result.duration_ms, 2))
 
     parsed = parse_effects(result.data.get("effects"))
@@ -126,6 +131,18 @@ def _handle_cart(
     if parsed.invalid:
         log["invalid_effects"] = dict(parsed.invalid)
     return _noted(plan, log)
+
+
+class CartRejected(Exception):
+    """The cart update is refused (fail-closed policy); the message goes to the API caller."""
+
+
+def _unavailable(
+    cart: Cart, settings: Settings, log: dict[str, Any], message: str
+) -> list[dict[str, Any]]:
+    if settings.cart_failure_policy == "closed":
+        raise CartRejected(message)
+    return _noted(unavailable_plan(cart, settings), log)
 
 
 def _noted(plan: CartPlan, log: dict[str, Any]) -> list[dict[str, Any]]:

@@ -164,6 +164,11 @@ class Settings(BaseModel):
         "when the cart carries it).",
     )
 
+    cart_failure_policy: Literal["open", "closed"] = Field(
+        default="open",
+        description="When Talon.One cannot evaluate a cart: `open` keeps the cart's promotions "
+        "and sets the unavailable flag; `closed` rejects the cart update with a message.",
+    )
     extension_timeout_ms: int = Field(
         default=2000,
         ge=200,

@@ -18,6 +18,10 @@ from handler.settings import App
 # An answer bigger than this is not a session update; reading it would only eat the deadline.
 MAX_RESPONSE_BYTES = 2_000_000
 
+# Answers worth one more try: concurrent updates of one session, back-pressure, a gateway hiccup.
+RETRY_STATUSES = frozenset({409, 429, 502, 503, 504})
+RETRY_PAUSE_S = 0.05
+
 
 class TalonError(Exception):
     """Talon.One could not be asked, or did not answer usefully. ``kind`` is for logs."""
@@ -138,7 +142,7 @@ class TalonClient:
     def update_session(
         self, app: App, session_id: str, body: dict[str, Any], budget_s: float
     ) -> TalonResult:
-        """``PUT /v2/customer_sessions/{id}``; retried once if the connection broke early."""
+        """``PUT /v2/customer_sessions/{id}``, within ``budget_s`` seconds, retries included."""
         url = f"{app.base_url}/v2/customer_sessions/{quote(session_id, safe='')}"
         payload = json.dumps(body, default=_json_number, separators=(",", ":")).encode()
         headers = {
@@ -150,17 +154,33 @@ class TalonClient:
             self.sent.append(SentRequest("PUT", url, json.loads(payload)))
 
         started = time.monotonic()
-        try:
-            answer = self.transport.send("PUT", url, headers, payload, budget_s)
-        except TalonError as error:
-            # A pooled connection closed by the other side fails at once; one fresh try fits.
-            remaining = budget_s - (time.monotonic() - started)
-            if error.kind != "connection" or remaining < budget_s / 2:
-                raise
-            answer = self.transport.send("PUT", url, headers, payload, remaining)
-
+        answer = self._send_with_one_retry(url, headers, payload, budget_s, started)
         duration_ms = (time.monotonic() - started) * 1000
         return TalonResult(answer.status, _decode(answer), duration_ms)
+
+    def _send_with_one_retry(
+        self, url: str, headers: dict[str, str], payload: bytes, budget_s: float, started: float
+    ) -> Answer:
+        # A session update only sets state, so sending it again is safe. One retry is made when
+        # the failure was quick (a pooled connection closed by the other side, a concurrent
+        # update of the same session, back-pressure) and at least half the budget is left.
+        try:
+            answer = self.transport.send("PUT", url, headers, payload, budget_s)
+            if answer.status not in RETRY_STATUSES:
+                return answer
+            failure: TalonError | None = None
+        except TalonError as error:
+            if error.kind != "connection":
+                raise
+            failure = error
+
+        remaining = budget_s - (time.monotonic() - started) - RETRY_PAUSE_S
+        if remaining < budget_s / 2:
+            if failure is not None:
+                raise failure
+            return answer
+        time.sleep(RETRY_PAUSE_S)
+        return self.transport.send("PUT", url, headers, payload, remaining)
 
 
 def _decode(answer: Answer) -> dict[str, Any]:
