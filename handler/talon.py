@@ -46,8 +46,10 @@ class Transport(Protocol):
         url: str,
         headers: dict[str, str],
         body: bytes,
-        timeout: float,
-    ) -> Answer: ...
+        deadline: float,
+    ) -> Answer:
+        """Send one request; give up at ``deadline`` (a ``time.monotonic()`` value)."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -82,9 +84,12 @@ class HttpTransport:
         url: str,
         headers: dict[str, str],
         body: bytes,
-        timeout: float,
+        deadline: float,
     ) -> Answer:
         requests = self._requests
+        timeout = deadline - time.monotonic()
+        if timeout <= 0:
+            raise TalonError("timeout", "no time left before the deadline")
         connect = min(0.5, timeout / 3)
         try:
             response = self._session.request(
@@ -129,7 +134,7 @@ class ReplayTransport:
         url: str,
         headers: dict[str, str],
         body: bytes,
-        timeout: float,
+        deadline: float,
     ) -> Answer:
         return self._answer
 
@@ -154,18 +159,19 @@ class TalonClient:
             self.sent.append(SentRequest("PUT", url, json.loads(payload)))
 
         started = time.monotonic()
-        answer = self._send_with_one_retry(url, headers, payload, budget_s, started)
+        answer = self._send_with_one_retry(url, headers, payload, started + budget_s, budget_s)
         duration_ms = (time.monotonic() - started) * 1000
         return TalonResult(answer.status, _decode(answer), duration_ms)
 
     def _send_with_one_retry(
-        self, url: str, headers: dict[str, str], payload: bytes, budget_s: float, started: float
+        self, url: str, headers: dict[str, str], payload: bytes, deadline: float, budget_s: float
     ) -> Answer:
         # A session update only sets state, so sending it again is safe. One retry is made when
         # the failure was quick (a pooled connection closed by the other side, a concurrent
         # update of the same session, back-pressure) and at least half the budget is left.
+        # Both attempts share one deadline.
         try:
-            answer = self.transport.send("PUT", url, headers, payload, budget_s)
+            answer = self.transport.send("PUT", url, headers, payload, deadline)
             if answer.status not in RETRY_STATUSES:
                 return answer
             failure: TalonError | None = None
@@ -174,13 +180,12 @@ class TalonClient:
                 raise
             failure = error
 
-        remaining = budget_s - (time.monotonic() - started) - RETRY_PAUSE_S
-        if remaining < budget_s / 2:
+        if deadline - time.monotonic() - RETRY_PAUSE_S < budget_s / 2:
             if failure is not None:
                 raise failure
             return answer
         time.sleep(RETRY_PAUSE_S)
-        return self.transport.send("PUT", url, headers, payload, remaining)
+        return self.transport.send("PUT", url, headers, payload, deadline)
 
 
 def _decode(answer: Answer) -> dict[str, Any]:

@@ -38,13 +38,13 @@ class CheckedTransport:
         self.requests: list[dict[str, Any]] = []
 
     def send(
-        self, method: str, url: str, headers: dict[str, str], body: bytes, timeout: float
+        self, method: str, url: str, headers: dict[str, str], body: bytes, deadline: float
     ) -> Answer:
         validate_talon_request(method, url, headers, body)
         self.requests.append(json.loads(body))
         answer = {"createdCoupons": [], "createdReferrals": [], **self.answer}
         content = json.dumps(answer, default=float)
-        return ReplayTransport(content.encode()).send(method, url, headers, body, timeout)
+        return ReplayTransport(content.encode()).send(method, url, headers, body, deadline)
 
 
 def effect(effect_type: str, **props: Any) -> dict[str, Any]:

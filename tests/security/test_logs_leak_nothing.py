@@ -68,7 +68,7 @@ class ScriptedTransport:
         self.answer = answer
 
     def send(
-        self, method: str, url: str, headers: dict[str, str], body: bytes, timeout: float
+        self, method: str, url: str, headers: dict[str, str], body: bytes, deadline: float
     ) -> Answer:
         if self.answer is None:
             raise TalonError("connection", "ConnectionError")
