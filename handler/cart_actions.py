@@ -24,6 +24,9 @@ from handler.settings import Settings
 # commercetools applies at most this many actions returned by an extension.
 MAX_ACTIONS = 100
 
+# JSON text written into cart fields: compact, and stable so unchanged values compare equal.
+_FIELD_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
 
 @dataclass
 class CartPlan:
@@ -46,7 +49,7 @@ def plan_cart(
     wanted = _wanted_fields(cart, coupons, promotions, discounts.applied, settings)
     if settings.discount_mode == "custom_line_items":
         # Written even when empty: its presence tells later updates the record is complete.
-        wanted[ct.CART_PRICED_LINE_ITEMS] = json.dumps(discounts.priced_lines)
+        wanted[ct.CART_PRICED_LINE_ITEMS] = _FIELD_JSON.encode(discounts.priced_lines)
     else:
         wanted[ct.CART_PRICED_LINE_ITEMS] = None
     fields = field_actions(cart, wanted, settings)
@@ -129,7 +132,7 @@ def _kept_coupons(coupons: RequestedCoupons, promotions: Promotions) -> list[str
 
 
 def _json(values: list[Any]) -> str | None:
-    return json.dumps(values, ensure_ascii=False, separators=(",", ":")) if values else None
+    return _FIELD_JSON.encode(values) if values else None
 
 
 def _capped(plan: CartPlan) -> CartPlan:

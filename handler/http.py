@@ -20,6 +20,7 @@ from handler.logs import log_event
 from handler.runtime import RuntimeUnavailable, build_runtime
 
 JSON_HEADERS = {"Content-Type": "application/json"}
+_BODY_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 _runtime: Runtime | RuntimeUnavailable | None = None
 
@@ -84,7 +85,7 @@ def authorized(headers: Mapping[str, str], tokens: tuple[str, ...]) -> bool:
 
 
 def encode(body: dict[str, Any]) -> bytes:
-    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+    return _BODY_JSON.encode(body).encode()
 
 
 def _header(headers: Mapping[str, str], name: str) -> str | None:

@@ -11,11 +11,12 @@ import logging
 from typing import Any
 
 logger = logging.getLogger("handler")
+_LINE_JSON = json.JSONEncoder(default=str, sort_keys=True)
 
 
 def log_event(event: str, level: int = logging.INFO, **fields: Any) -> None:
     if logger.isEnabledFor(level):
-        logger.log(level, json.dumps({"event": event, **fields}, default=str, sort_keys=True))
+        logger.log(level, _LINE_JSON.encode({"event": event, **fields}))
 
 
 def configure_logging() -> None:

@@ -149,7 +149,7 @@ class TalonClient:
     ) -> TalonResult:
         """``PUT /v2/customer_sessions/{id}``, within ``budget_s`` seconds, retries included."""
         url = f"{app.base_url}/v2/customer_sessions/{quote(session_id, safe='')}"
-        payload = json.dumps(body, default=_json_number, separators=(",", ":")).encode()
+        payload = _BODY_JSON.encode(body).encode()
         headers = {
             "Authorization": f"ApiKey-v1 {app.api_key}",
             "Content-Type": "application/json",
@@ -209,3 +209,6 @@ def _json_number(value: Any) -> Any:
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+_BODY_JSON = json.JSONEncoder(default=_json_number, separators=(",", ":"))
