@@ -64,7 +64,7 @@ def evaluate(
     """Turn the effects of one session answer into the promotions the cart should show."""
     promotions = Promotions()
     coupon_by_id = _coupon_codes_by_id(parsed.effects)
-    per_line: dict[str, tuple[str, Decimal]] = {}
+    per_line: dict[str, tuple[str, Decimal, str | None]] = {}
 
     for effect in parsed.effects:
         props = effect.props
@@ -77,7 +77,7 @@ def evaluate(
             if amount > 0:
                 promotions.cart_discounts.append(Discount(props.name, amount, coupon))
         elif isinstance(props, SetDiscountPerItem):
-            _add_item_discount(per_line, props, positions, promotions)
+            _add_item_discount(per_line, props, coupon, positions, promotions)
         elif isinstance(props, SetDiscountPerAdditionalCost):
             amount = decimal_to_minor(props.value, digits, rounding)
             if amount > 0:
@@ -96,10 +96,11 @@ def evaluate(
 
     # Talon.One may discount each unit of a line separately (flattened items): a line's discount
     # is the sum over its units, rounded once.
-    for line_item_id, (name, value) in per_line.items():
+    for line_item_id, (name, value, line_coupon) in per_line.items():
         amount = decimal_to_minor(value, digits, rounding)
         if amount > 0:
-            promotions.item_discounts.append(Discount(name, amount, line_item_id=line_item_id))
+            discount = Discount(name, amount, line_coupon, line_item_id=line_item_id)
+            promotions.item_discounts.append(discount)
 
     return promotions
 
@@ -115,8 +116,9 @@ def _coupon_codes_by_id(effects: list[Effect]) -> dict[int, str]:
 
 
 def _add_item_discount(
-    per_line: dict[str, tuple[str, Decimal]],
+    per_line: dict[str, tuple[str, Decimal, str | None]],
     props: SetDiscountPerItem,
+    coupon: str | None,
     positions: tuple[str, ...],
     promotions: Promotions,
 ) -> None:
@@ -128,8 +130,8 @@ def _add_item_discount(
     # Per-item names end in "#<position>"; the line's discount keeps the name without it.
     name = props.name.rsplit("#", 1)[0] if "#" in props.name else props.name
     line_item_id = positions[position]
-    _, total = per_line.get(line_item_id, (name, ZERO))
-    per_line[line_item_id] = (name, total + props.value)
+    _, total, line_coupon = per_line.get(line_item_id, (name, ZERO, coupon))
+    per_line[line_item_id] = (name, total + props.value, line_coupon or coupon)
 
 
 def _add_message(effect: Effect, promotions: Promotions) -> None:
