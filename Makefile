@@ -43,7 +43,7 @@ format: $(PY_STAMP)
 typecheck: $(PY_STAMP)
 	$(PY) -m mypy
 
-test: setup lint
+test: setup lint typecheck
 	HYPOTHESIS_PROFILE=ci $(PY) -m pytest $(PYTEST_ARGS)
 
 fuzz: setup

@@ -258,7 +258,7 @@ def _custom_line_item(
 
 def _same_identity(existing: CustomLineItem, draft: dict[str, Any], settings: Settings) -> bool:
     fields = draft["custom"]["fields"]
-    return (
+    return bool(
         existing.name.get(settings.language) == draft["name"][settings.language]
         and existing.effect == fields[ct.LINE_ITEM_EFFECT]
         and existing.coupon_code == fields.get(ct.LINE_ITEM_COUPON_CODE)

@@ -102,10 +102,11 @@ class _Other(BaseModel):
 
 
 def _typed_effect(effect_type: str, props_model: type[_Props]) -> Any:
+    effect_literal: Any = Literal[effect_type]
     model = create_model(
         f"{effect_type}Effect",
         __base__=Effect,
-        type=(Literal[effect_type], Field(alias="effectType")),  # type: ignore[valid-type]
+        type=(effect_literal, Field(alias="effectType")),
         props=(props_model, ...),
     )
     return Annotated[model, Tag(effect_type)]
@@ -120,7 +121,7 @@ _MEMBERS = (
     *(_typed_effect(name, model) for name, model in PROPS_MODELS.items()),
     Annotated[_Other, Tag("other")],
 )
-_AnyEffect = Annotated[Union[_MEMBERS], Discriminator(_tag)]  # noqa: UP007 - members built above
+_AnyEffect: Any = Annotated[Union[_MEMBERS], Discriminator(_tag)]  # noqa: UP007 - members built above
 _ONE = TypeAdapter(_AnyEffect)
 _ALL = TypeAdapter(list[_AnyEffect])
 
@@ -140,6 +141,7 @@ def parse_effects(raw_effects: Any) -> ParsedEffects:
 
     # One validation for the whole list is the fast path; a list with a bad entry is read entry
     # by entry so that one malformed effect costs only itself.
+    items: list[Any]
     try:
         items = _ALL.validate_python(raw_effects)
     except ValidationError:

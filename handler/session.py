@@ -59,7 +59,8 @@ def build_session(
     """Build the session update for a cart; raise CartTooLarge past Talon.One's limits."""
     items: list[dict[str, Any]] = []
     positions: list[str] = []
-    raw_lines = raw_cart.get("lineItems") if isinstance(raw_cart.get("lineItems"), list) else []
+    raw_value = raw_cart.get("lineItems")
+    raw_lines: list[Any] = raw_value if isinstance(raw_value, list) else []
 
     for index, line in enumerate(cart.line_items):
         if not _is_sent(line):

@@ -195,7 +195,7 @@ class Settings(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> Settings:
-        named = {*self.routing.apps.values(), self.routing.fallback} - {None}
+        named = {*self.routing.apps.values(), self.routing.fallback or ""} - {""}
         unknown = sorted(name for name in named if name not in self.apps)
         if self.apps and unknown:
             raise ValueError(f"routing names apps that T1CT_APPS does not define: {unknown}")

@@ -196,8 +196,10 @@ def _decode(answer: Answer) -> dict[str, Any]:
     try:
         # Amounts stay exact: every JSON number with a fraction becomes a Decimal.
         data = json.loads(answer.content, parse_float=Decimal)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except json.JSONDecodeError as exc:
         raise TalonError("invalid_response", f"answer is not JSON ({exc.msg})", 200) from None
+    except UnicodeDecodeError:
+        raise TalonError("invalid_response", "answer is not UTF-8 text", 200) from None
     if not isinstance(data, dict):
         raise TalonError("invalid_response", "answer is not a JSON object", 200)
     return data
