@@ -70,7 +70,7 @@ def invoke(event_path: Path, talon_response: Path | None) -> int:
         return 2
 
     try:
-        runtime = build_runtime(transport=ReplayTransport(replay) if replay else None)
+        runtime = build_runtime(transport=ReplayTransport(replay) if replay is not None else None)
     except RuntimeUnavailable as exc:
         print(f"settings are invalid: {exc}", file=sys.stderr)
         return 2

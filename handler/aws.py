@@ -8,6 +8,7 @@ event instead, which goes through the HTTP entry with its Authorization check.
 from __future__ import annotations
 
 import base64
+import binascii
 from typing import Any
 
 from handler.app import handle as handle_request
@@ -44,8 +45,14 @@ def _is_http_event(event: Any) -> bool:
 
 def _handle_function_url(event: dict[str, Any]) -> dict[str, Any]:
     body = event.get("body") or ""
-    raw = base64.b64decode(body) if event.get("isBase64Encoded") else body.encode()
     method = event["requestContext"]["http"].get("method", "POST")
+    try:
+        raw = (
+            base64.b64decode(body, validate=True) if event.get("isBase64Encoded") else body.encode()
+        )
+    except (binascii.Error, ValueError):
+        error = {"errors": [{"code": "InvalidInput", "message": "the body is not valid base64"}]}
+        return {"statusCode": 400, "headers": JSON_HEADERS, "body": encode(error).decode()}
     status, response = handle_http(method, event.get("headers") or {}, raw)
     return {
         "statusCode": status,

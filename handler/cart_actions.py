@@ -47,16 +47,7 @@ def plan_cart(
     notes.update({"free item with unusable SKU": len(invalid_free)} if invalid_free else {})
 
     wanted = _wanted_fields(cart, coupons, promotions, discounts.applied, settings)
-    if settings.discount_mode == "custom_line_items":
-        # Written even when empty: its presence tells later updates the record is complete.
-        wanted[ct.CART_PRICED_LINE_ITEMS] = _FIELD_JSON.encode(discounts.priced_lines)
-    else:
-        wanted[ct.CART_PRICED_LINE_ITEMS] = None
-    fields = field_actions(cart, wanted, settings)
-    notes.update(f"cart field not on the cart's type: {name}" for name in fields.unwritable)
-
-    actions = [
-        *fields.actions,
+    line_actions = [
         *discounts.removals,
         *free_removals,
         *discounts.changes,
@@ -65,7 +56,26 @@ def plan_cart(
         *free_additions,
         *discounts.last,
     ]
-    return _capped(CartPlan(actions, notes))
+
+    # commercetools applies at most 100 actions. Every action is a difference, so what does not
+    # fit follows on the cart's next update, except price resets: the lines still waiting for
+    # one stay in the priced-lines record, or the next update would no longer know them.
+    pending: list[str] = []
+    while True:
+        record = _priced_record(discounts.priced_lines, pending, settings)
+        wanted[ct.CART_PRICED_LINE_ITEMS] = record
+        fields = field_actions(cart, wanted, settings)
+        room = MAX_ACTIONS - len(fields.actions)
+        dropped = line_actions[room:]
+        waiting = sorted({a["lineItemId"] for a in dropped if _is_price_reset(a)} - set(pending))
+        if not waiting:
+            break
+        pending += waiting
+
+    notes.update(f"cart field not on the cart's type: {name}" for name in fields.unwritable)
+    if dropped:
+        notes["actions left for the next update"] = len(dropped)
+    return CartPlan([*fields.actions, *line_actions[:room]], notes)
 
 
 def unavailable_plan(cart: Cart, settings: Settings) -> CartPlan:
@@ -135,9 +145,12 @@ def _json(values: list[Any]) -> str | None:
     return _FIELD_JSON.encode(values) if values else None
 
 
-def _capped(plan: CartPlan) -> CartPlan:
-    # Every action is computed as a difference, so the rest follows on the cart's next update.
-    if len(plan.actions) > MAX_ACTIONS:
-        plan.notes["actions left for the next update"] = len(plan.actions) - MAX_ACTIONS
-        plan.actions = plan.actions[:MAX_ACTIONS]
-    return plan
+def _priced_record(priced: list[str], pending: list[str], settings: Settings) -> str | None:
+    if settings.discount_mode == "custom_line_items":
+        # Written even when empty: its presence tells later updates the record is complete.
+        return _FIELD_JSON.encode([*priced, *pending])
+    return _FIELD_JSON.encode(pending) if pending else None
+
+
+def _is_price_reset(action: dict[str, Any]) -> bool:
+    return action["action"] == "setLineItemTotalPrice" and "externalTotalPrice" not in action

@@ -38,7 +38,7 @@ def field_actions(cart: Cart, wanted: dict[str, Any], settings: Settings) -> Fie
         type_ref = {"typeId": "type", "key": settings.cart_type_key}
         return FieldPlan([{"action": "setCustomType", "type": type_ref, "fields": fields}])
 
-    if _is_connector_type(cart, settings):
+    if is_connector_type(cart, settings):
         return FieldPlan([_set_field(name, value) for name, value in changes.items()])
 
     writable = {name: value for name, value in changes.items() if name in current}
@@ -46,7 +46,7 @@ def field_actions(cart: Cart, wanted: dict[str, Any], settings: Settings) -> Fie
     return FieldPlan([_set_field(name, value) for name, value in writable.items()], unwritable)
 
 
-def _is_connector_type(cart: Cart, settings: Settings) -> bool:
+def is_connector_type(cart: Cart, settings: Settings) -> bool:
     type_ref = cart.custom.type if cart.custom else None
     if type_ref is None:
         return False

@@ -31,7 +31,11 @@ def requested_coupons(cart: Cart) -> RequestedCoupons:
     candidates = (
         [code for code in stored if isinstance(code, str)] if isinstance(stored, list) else []
     )
-    candidates += [line.coupon_code for line in cart.custom_line_items if line.coupon_code]
+    # The accelerator remembered accepted coupons as marker custom line items. They are read
+    # until this connector has taken the cart over (its priced-lines record is then present);
+    # from then on the codes field alone says which coupons the shopper keeps.
+    if ct.CART_PRICED_LINE_ITEMS not in fields:
+        candidates += [line.coupon_code for line in cart.custom_line_items if line.coupon_code]
 
     command = fields.get(ct.CART_COUPON_ACTION)
     value = fields.get(ct.CART_COUPON_ACTION_VALUE)

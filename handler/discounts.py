@@ -20,7 +20,8 @@ from typing import Any
 
 from handler import custom_types as ct
 from handler.cart import Cart, CustomLineItem, LineItem
-from handler.money import money_draft
+from handler.cart_fields import is_connector_type
+from handler.money import fraction_digits, money_draft
 from handler.promotions import Discount, Promotions
 from handler.settings import Settings
 
@@ -190,9 +191,10 @@ def _line_item_discounts(cart: Cart, promotions: Promotions, settings: Settings)
         if not _has_total(line, action["externalTotalPrice"]["totalPrice"]["centAmount"]):
             plan.changes.append(action)
 
-    # A cart without the priced-lines record was last priced by the JavaScript accelerator, which
-    # owned every external total; from the first update on, the record says which lines are ours.
-    legacy = ct.CART_PRICED_LINE_ITEMS not in cart.fields
+    # A cart the JavaScript accelerator priced has its traces and no priced-lines record; the
+    # accelerator owned every external total. From the first update on, the record says which
+    # lines are ours. A cart of another type, without those traces, is never taken for one.
+    legacy = ct.CART_PRICED_LINE_ITEMS not in cart.fields and _accelerator_traces(cart, settings)
     plan.changes += _price_resets(cart, keep=set(plan.priced_lines), legacy=legacy)
     return plan
 
@@ -270,7 +272,8 @@ def _external_total(line: LineItem, discount: int) -> dict[str, Any] | None:
     if unit is None or line.quantity < 1:
         return None
     total = max(unit.cent_amount * line.quantity - discount, 0)
-    currency, digits = unit.currency, unit.digits
+    # A high-precision price has more digits than its cent amount: totals use the currency's own.
+    currency, digits = unit.currency, fraction_digits(unit.currency)
     return {
         "action": "setLineItemTotalPrice",
         "lineItemId": line.id,
@@ -286,6 +289,14 @@ def _has_total(line: LineItem, total: int) -> bool:
         line.price_mode == "ExternalTotal"
         and line.total_price is not None
         and line.total_price.cent_amount == total
+    )
+
+
+def _accelerator_traces(cart: Cart, settings: Settings) -> bool:
+    return (
+        is_connector_type(cart, settings)
+        or any(item.effect in _OWNED_EFFECTS for item in cart.custom_line_items)
+        or any(name.startswith("talon_one_cart_") for name in cart.fields)
     )
 
 

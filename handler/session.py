@@ -151,13 +151,29 @@ def _cart_item(
 
 def _category(line: LineItem, settings: Settings) -> str | None:
     if settings.category_attribute:
-        value = _variant_attributes(line).get(settings.category_attribute)
-        if isinstance(value, dict):
-            value = localized(value, settings.languages) or value.get("key")
-        return str(value) if isinstance(value, (str, int, Decimal)) and value != "" else None
+        value = _attribute_text(
+            _variant_attributes(line).get(settings.category_attribute), settings.languages
+        )
+        return value or None
 
     product_type = line.product_type
     return product_type.resolved_key if product_type is not None else None
+
+
+def _attribute_text(value: Any, languages: tuple[str, ...]) -> str | None:
+    """A readable text of an attribute value: enums by label, localized text in a language."""
+    if isinstance(value, dict) and "key" in value and "label" in value:
+        label = value["label"]
+        if isinstance(label, dict):
+            label = localized(label, languages)
+        return (
+            label if isinstance(label, str) and label else _attribute_text(value["key"], languages)
+        )
+    if isinstance(value, dict):
+        return localized(value, languages)
+    if isinstance(value, (str, int, Decimal)) and not isinstance(value, bool):
+        return str(value)
+    return None
 
 
 def _variant_attributes(line: LineItem) -> dict[str, Any]:

@@ -36,6 +36,10 @@ ROUNDING_MODES = {
 REPLAY_APP = "replay"
 
 
+# commercetools' rule for resource keys.
+_TYPE_KEY = r"^[A-Za-z0-9_-]{2,256}$"
+
+
 class SettingsError(ValueError):
     """A setting is missing or malformed; the message names the variable and the expected form."""
 
@@ -88,7 +92,9 @@ class Settings(BaseModel):
         "names a cart custom field holding the app name). A single app and no table: every cart.",
     )
 
-    language: str = Field(default="en", description="Locale of line-item names sent to Talon.One.")
+    language: str = Field(
+        default="en", min_length=2, description="Locale of line-item names sent to Talon.One."
+    )
     fallback_languages: tuple[str, ...] = Field(
         default=(), description="Comma-separated locales tried next when a name lacks `language`."
     )
@@ -118,6 +124,7 @@ class Settings(BaseModel):
 
     cart_type_key: str = Field(
         default="talon_one_cart_metadata",
+        pattern=_TYPE_KEY,
         description="Key of the cart custom type the connector sets on carts without one.",
     )
     cart_type_id: str | None = Field(
@@ -127,10 +134,13 @@ class Settings(BaseModel):
     )
     line_item_type_key: str = Field(
         default="talon_one_line_item_metadata",
+        pattern=_TYPE_KEY,
         description="Key of the custom type put on free items and discount custom line items.",
     )
     customer_type_key: str = Field(
-        default="talon_one_customer_metadata", description="Key of the customer custom type."
+        default="talon_one_customer_metadata",
+        pattern=_TYPE_KEY,
+        description="Key of the customer custom type.",
     )
 
     cart_attribute_mapping: str = Field(
@@ -198,7 +208,7 @@ class Settings(BaseModel):
         named = {*self.routing.apps.values(), self.routing.fallback or ""} - {""}
         unknown = sorted(name for name in named if name not in self.apps)
         if self.apps and unknown:
-            raise ValueError(f"routing names apps that T1CT_APPS does not define: {unknown}")
+            raise ValueError(f"T1CT_ROUTING names apps that T1CT_APPS does not define: {unknown}")
         if self.discount_mode == "custom_line_items" and not self.discount_tax_category_id:
             raise ValueError(
                 "discount_mode custom_line_items needs T1CT_DISCOUNT_TAX_CATEGORY_ID "
@@ -216,6 +226,13 @@ class Settings(BaseModel):
 
 
 _JSON_FIELDS = {"apps", "routing"}
+# Settings for which an empty text means "none" rather than "use the default".
+_EMPTY_ALLOWED = {
+    "shipping_cost_name",
+    "original_price_attribute",
+    "cart_attribute_mapping",
+    "cart_item_attribute_mapping",
+}
 
 
 def settings_from_environ(environ: Mapping[str, str] | None = None) -> Settings:
@@ -229,9 +246,11 @@ def settings_from_environ(environ: Mapping[str, str] | None = None) -> Settings:
         field = name[len(ENV_PREFIX) :].lower()
         if field not in Settings.model_fields:
             raise SettingsError(f"{name} is not a known setting")
-        # An empty variable means "not set", except where "" is itself a meaningful text value.
-        if value == "" and not isinstance(Settings.model_fields[field].default, str):
+        # An empty variable means "not set", except where "" is itself a meaningful value.
+        if value == "" and field not in _EMPTY_ALLOWED:
             continue
+        if field == "auth_tokens" and not value.replace(",", "").strip():
+            raise SettingsError(f"{name} holds no token; leave it unset to turn the check off")
         raw[field] = _decode_json(name, value) if field in _JSON_FIELDS else value
 
     try:
@@ -251,7 +270,10 @@ def _describe(exc: ValidationError) -> str:
     """One line naming the first bad variable; never echoes the value (it may be a secret)."""
     error = exc.errors(include_input=False)[0]
     location = [str(part) for part in error["loc"]]
-    variable = ENV_PREFIX + location[0].upper() if location else "settings"
+    if not location:
+        # A rule across several settings: its message names the variables itself.
+        return str(error["msg"]).removeprefix("Value error, ")
+    variable = ENV_PREFIX + location[0].upper()
     detail = ".".join(location[1:])
     where = f"{variable} ({detail})" if detail else variable
     return f"{where}: {error['msg']}"

@@ -1,0 +1,184 @@
+"""The Talon.One client over a transport test double: request shape, answers, one retry."""
+
+from __future__ import annotations
+
+import json
+import time
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from handler.talon import (
+    MAX_RESPONSE_BYTES,
+    Answer,
+    ReplayTransport,
+    TalonClient,
+    TalonError,
+    _read_bounded,
+)
+from tests.unit.builders import ScriptedTransport, app, ok, set_discount
+
+BODY = {"customerSession": {"cartItems": [{"sku": "A", "quantity": 1, "price": Decimal("4.95")}]}}
+
+
+def update(transport: Any, budget_s: float = 2.0, client: TalonClient | None = None) -> Any:
+    client = client or TalonClient(transport)
+    return client.update_session(app("eu"), "cart-1", BODY, budget_s)
+
+
+def failure_of(transport: Any, budget_s: float = 2.0) -> TalonError:
+    with pytest.raises(TalonError) as raised:
+        update(transport, budget_s)
+    return raised.value
+
+
+def test_session_update_is_a_put_with_the_api_key_and_a_deadline() -> None:
+    transport = ScriptedTransport(ok())
+
+    before = time.monotonic()
+    update(transport, budget_s=2.0)
+    after = time.monotonic()
+
+    (sent,) = transport.sent
+    assert sent.method == "PUT"
+    assert sent.url == "https://eu.talon.test/v2/customer_sessions/cart-1"
+    assert sent.headers == {
+        "Authorization": "ApiKey-v1 key-eu",
+        "Content-Type": "application/json",
+        "Accept": "application/json",
+    }
+    assert before + 2.0 <= sent.deadline <= after + 2.0
+
+
+def test_decimal_amounts_go_out_as_json_numbers() -> None:
+    transport = ScriptedTransport(ok())
+    body = {"a": Decimal("4.95"), "b": Decimal("179.00"), "c": Decimal("0.1")}
+
+    TalonClient(transport).update_session(app(), "s", body, 1.0)
+
+    assert transport.sent[0].body == b'{"a":4.95,"b":179,"c":0.1}'
+
+
+def test_sent_requests_are_recorded_when_asked() -> None:
+    client = TalonClient(ScriptedTransport(ok()), sent=[])
+
+    update(None, client=client)
+
+    (sent,) = client.sent or []
+    assert sent.body["customerSession"]["cartItems"][0]["price"] == 4.95
+
+
+def test_answer_amounts_are_read_as_exact_decimals() -> None:
+    result = update(ScriptedTransport(ok(set_discount("d", "149.3"))))
+
+    assert result.status == 200
+    assert result.data["effects"][0]["props"]["value"] == Decimal("149.3")
+
+
+@pytest.mark.parametrize(
+    ("answer", "kind", "status"),
+    [
+        (Answer(500, "application/json", b"{}"), "status", 500),
+        (Answer(404, "application/json", b"{}"), "status", 404),
+        (Answer(200, "text/html", b"<p>hi</p>"), "invalid_response", 200),
+        (Answer(200, "application/json", b"{"), "invalid_response", 200),
+        (Answer(200, "application/json", b"\xff"), "invalid_response", 200),
+        (Answer(200, "application/json", b"[1]"), "invalid_response", 200),
+    ],
+)
+def test_useless_answer_is_a_talon_error(answer: Answer, kind: str, status: int) -> None:
+    error = failure_of(ScriptedTransport(answer))
+
+    assert (error.kind, error.status) == (kind, status)
+
+
+def test_json_content_type_with_charset_is_accepted() -> None:
+    transport = ScriptedTransport(Answer(200, "Application/JSON; charset=utf-8", b"{}"))
+
+    assert update(transport).data == {}
+
+
+def test_replay_transport_gives_its_recording_to_any_request() -> None:
+    transport = ReplayTransport(b'{"effects": []}')
+
+    assert update(transport).data == {"effects": []}
+    assert update(transport).data == {"effects": []}
+
+
+def test_broken_connection_is_retried_once_within_the_budget() -> None:
+    transport = ScriptedTransport(TalonError("connection", "reset"), ok())
+
+    assert update(transport, budget_s=2.0).status == 200
+    assert len(transport.sent) == 2
+    # Both attempts share one deadline: the retry does not extend the budget.
+    assert transport.sent[1].deadline == transport.sent[0].deadline
+
+
+@pytest.mark.parametrize("status", [409, 429, 502, 503, 504])
+def test_passing_trouble_is_retried_once(status: int) -> None:
+    transport = ScriptedTransport(Answer(status, "application/json", b"{}"), ok())
+
+    assert update(transport).status == 200
+    assert len(transport.sent) == 2
+
+
+def test_second_failure_is_final() -> None:
+    transport = ScriptedTransport(Answer(503, "application/json", b"{}"))
+
+    error = failure_of(transport)
+
+    assert error.status == 503
+    assert len(transport.sent) == 2
+
+
+@pytest.mark.parametrize(
+    "first",
+    [
+        TalonError("timeout", "slow"),
+        TalonError("transport", "SSLError"),
+        Answer(500, "application/json", b"{}"),
+        Answer(400, "application/json", b"{}"),
+    ],
+)
+def test_slow_or_lasting_failures_are_not_retried(first: Answer | TalonError) -> None:
+    transport = ScriptedTransport(first, ok())
+
+    with pytest.raises(TalonError):
+        update(transport)
+    assert len(transport.sent) == 1
+
+
+def test_no_retry_when_less_than_half_the_budget_would_be_left() -> None:
+    # The pause before a retry alone takes more than half of this budget.
+    transport = ScriptedTransport(TalonError("connection", "reset"), ok())
+
+    assert failure_of(transport, budget_s=0.08).kind == "connection"
+    assert len(transport.sent) == 1
+
+
+class _Streamed:
+    def __init__(self, chunks: list[bytes]) -> None:
+        self.chunks = chunks
+        self.closed = False
+
+    def iter_content(self, size: int) -> Any:
+        return iter(self.chunks)
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_oversized_answer_is_cut_off() -> None:
+    response = _Streamed([b"x" * (MAX_RESPONSE_BYTES // 2 + 1)] * 2)
+
+    with pytest.raises(TalonError) as raised:
+        _read_bounded(response)
+
+    assert raised.value.kind == "invalid_response"
+    assert response.closed
+
+
+def test_answer_within_the_limit_is_read_whole() -> None:
+    assert _read_bounded(_Streamed([b'{"a":', b"1}"])) == b'{"a":1}'
+    assert json.loads(_read_bounded(_Streamed([b"{}"]))) == {}
