@@ -75,9 +75,10 @@ def handle(payload: Any, runtime: Runtime) -> tuple[bool, dict[str, Any]]:
             log.update(duration_ms=round((time.monotonic() - started) * 1000, 2))
             log_event("extension_request", logging.WARNING, **log)
             return False, error_response(str(exc))
+    elif request.type_id == "customer":
+        actions = _handle_customer(request, runtime, log)
     else:
-        log["outcome"] = "not_handled"
-        actions = []
+        actions = _handle_order(request, runtime, log)
 
     log["actions"] = len(actions)
     log["duration_ms"] = round((time.monotonic() - started) * 1000, 2)
@@ -131,6 +132,20 @@ def _handle_cart(
     if parsed.invalid:
         log["invalid_effects"] = dict(parsed.invalid)
     return _noted(plan, log)
+
+
+def _handle_customer(
+    request: ExtensionRequest, runtime: Runtime, log: dict[str, Any]
+) -> list[dict[str, Any]]:
+    log["outcome"] = "not_handled"
+    return []
+
+
+def _handle_order(
+    request: ExtensionRequest, runtime: Runtime, log: dict[str, Any]
+) -> list[dict[str, Any]]:
+    log["outcome"] = "not_handled"
+    return []
 
 
 class CartRejected(Exception):

@@ -38,6 +38,11 @@ CART_PROMOTIONS_UNAVAILABLE = "talon_one_cart_promotions_unavailable"
 CART_LOYALTY_POINTS = "talon_one_cart_loyalty_points"
 CART_APPLIED_DISCOUNTS = "talon_one_cart_applied_discounts"
 
+# Order fields (orders share the cart's type): what reached Talon.One, and what is still to go.
+ORDER_SESSION_STATE = "talon_one_order_session_state"
+ORDER_RETURNED_ITEMS = "talon_one_order_returned_items"
+ORDER_PENDING_CHANGES = "talon_one_order_pending_changes"
+
 # Customer fields of the accelerator.
 CUSTOMER_REFERRAL_CODES = "talon_one_customer_referral_codes"
 CUSTOMER_LOYALTY_POINTS = "talon_one_customer_loyalty_points"
@@ -105,6 +110,11 @@ TYPE_DRAFTS: tuple[dict[str, Any], ...] = (
             ),
             _field(CART_LOYALTY_POINTS, "Loyalty points", "String", multiline=True),
             _field(CART_APPLIED_DISCOUNTS, "Applied Discounts", "String", multiline=True),
+            _field(ORDER_SESSION_STATE, "Talon.One Session State", "String"),
+            _field(ORDER_RETURNED_ITEMS, "Return Items Sent to Talon.One", "Set"),
+            _field(
+                ORDER_PENDING_CHANGES, "Changes Waiting for Talon.One", "String", multiline=True
+            ),
         ],
     },
     {

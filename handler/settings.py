@@ -51,6 +51,9 @@ class App(BaseModel):
 
     base_url: str = Field(pattern=r"^https?://[^\s/]+(/[^\s]*)?$")
     api_key: str = Field(min_length=1, repr=False)
+    # The Application's currency: it prefixes referral codes created there (the accelerator's
+    # multi-currency format) and labels its loyalty balances.
+    currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
 
     @field_validator("base_url")
     @classmethod
@@ -73,6 +76,25 @@ class Routing(BaseModel):
     apps: dict[str, str] = Field(default_factory=dict)
     field: str = "talon_one_cart_app"
     fallback: str | None = None
+
+
+class CustomerProfileMapping(BaseModel):
+    """Which customer fields become Talon.One profile attributes, and for which customers."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    only_verified_profiles: bool = Field(default=False, alias="onlyVerifiedProfiles")
+    # commercetools field (or flattened address / custom field name) -> Talon.One attribute;
+    # an empty attribute name keeps the field's own name.
+    mappings: dict[str, str] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _unwrap(cls, value: Any) -> Any:
+        # The accelerator wrapped the mapping in {"customerProfile": {...}}.
+        if isinstance(value, dict) and set(value) == {"customerProfile"}:
+            return value["customerProfile"]
+        return value
 
 
 class Settings(BaseModel):
@@ -174,6 +196,25 @@ class Settings(BaseModel):
         "when the cart carries it).",
     )
 
+    customer_profile: CustomerProfileMapping = Field(
+        default_factory=lambda: CustomerProfileMapping(),
+        description="JSON: customer fields sent as profile attributes, in the accelerator's "
+        '`TALON_ONE_ATTRIBUTES_MAPPINGS` format: `{"customerProfile": {"onlyVerifiedProfiles": '
+        'false, "mappings": {"email": "Email"}}}` (the inner object alone works too).',
+    )
+    customer_apps: tuple[str, ...] = Field(
+        default=(),
+        description="Comma-separated apps that receive customer profiles (default: every app).",
+    )
+    customer_type_id: str | None = Field(
+        default=None,
+        description="Id of the customer custom type (the Pulumi stack sets it).",
+    )
+    order_close_on: Literal["created", "paid"] = Field(
+        default="created",
+        description="When an order closes its Talon.One session: at creation, or once its "
+        "payment state is `Paid`.",
+    )
     cart_failure_policy: Literal["open", "closed"] = Field(
         default="open",
         description="When Talon.One cannot evaluate a cart: `open` keeps the cart's promotions "
@@ -196,7 +237,7 @@ class Settings(BaseModel):
         description="AWS Secrets Manager secret holding the secret settings as a JSON object.",
     )
 
-    @field_validator("fallback_languages", "auth_tokens", mode="before")
+    @field_validator("fallback_languages", "auth_tokens", "customer_apps", mode="before")
     @classmethod
     def _split_list(cls, value: Any) -> Any:
         if isinstance(value, str):
@@ -209,6 +250,9 @@ class Settings(BaseModel):
         unknown = sorted(name for name in named if name not in self.apps)
         if self.apps and unknown:
             raise ValueError(f"T1CT_ROUTING names apps that T1CT_APPS does not define: {unknown}")
+        unknown = sorted(name for name in self.customer_apps if name not in self.apps)
+        if self.apps and unknown:
+            raise ValueError(f"T1CT_CUSTOMER_APPS names apps T1CT_APPS does not define: {unknown}")
         if self.discount_mode == "custom_line_items" and not self.discount_tax_category_id:
             raise ValueError(
                 "discount_mode custom_line_items needs T1CT_DISCOUNT_TAX_CATEGORY_ID "
@@ -225,7 +269,7 @@ class Settings(BaseModel):
         return (self.language, *self.fallback_languages)
 
 
-_JSON_FIELDS = {"apps", "routing"}
+_JSON_FIELDS = {"apps", "routing", "customer_profile"}
 # Settings for which an empty text means "none" rather than "use the default".
 _EMPTY_ALLOWED = {
     "shipping_cost_name",

@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Protocol
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from handler.settings import App
 
@@ -145,33 +145,65 @@ class TalonClient:
     sent: list[SentRequest] | None = field(default=None)
 
     def update_session(
-        self, app: App, session_id: str, body: dict[str, Any], budget_s: float
+        self,
+        app: App,
+        session_id: str,
+        body: dict[str, Any],
+        budget_s: float,
+        *,
+        dry: bool = False,
     ) -> TalonResult:
-        """``PUT /v2/customer_sessions/{id}``, within ``budget_s`` seconds, retries included."""
-        url = f"{app.base_url}/v2/customer_sessions/{quote(session_id, safe='')}"
-        payload = _BODY_JSON.encode(body).encode()
-        headers = {
-            "Authorization": f"ApiKey-v1 {app.api_key}",
-            "Content-Type": "application/json",
-            "Accept": "application/json",
-        }
+        """``PUT /v2/customer_sessions/{id}``; ``dry`` evaluates without storing anything."""
+        path = f"/v2/customer_sessions/{quote(session_id, safe='')}"
+        return self.call(app, "PUT", path, body, budget_s, query={"dry": "true"} if dry else None)
+
+    def call(
+        self,
+        app: App,
+        method: str,
+        path: str,
+        body: dict[str, Any] | None,
+        budget_s: float,
+        *,
+        query: dict[str, str] | None = None,
+        idempotency_key: str | None = None,
+    ) -> TalonResult:
+        """One Integration API call within ``budget_s`` seconds, retries included.
+
+        Every call the connector makes is safe to repeat (state-setting PUTs, or a POST with an
+        idempotency key), so a quick failure is retried once when time allows.
+        """
+        url = app.base_url + path + (f"?{urlencode(query)}" if query else "")
+        payload = _BODY_JSON.encode(body).encode() if body is not None else b""
+        headers = {"Authorization": f"ApiKey-v1 {app.api_key}", "Accept": "application/json"}
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+        if idempotency_key is not None:
+            headers["Idempotency-Key"] = idempotency_key
         if self.sent is not None:
-            self.sent.append(SentRequest("PUT", url, json.loads(payload)))
+            self.sent.append(SentRequest(method, url, json.loads(payload) if payload else {}))
 
         started = time.monotonic()
-        answer = self._send_with_one_retry(url, headers, payload, started + budget_s, budget_s)
+        answer = self._send_with_one_retry(
+            method, url, headers, payload, started + budget_s, budget_s
+        )
         duration_ms = (time.monotonic() - started) * 1000
         return TalonResult(answer.status, _decode(answer), duration_ms)
 
     def _send_with_one_retry(
-        self, url: str, headers: dict[str, str], payload: bytes, deadline: float, budget_s: float
+        self,
+        method: str,
+        url: str,
+        headers: dict[str, str],
+        payload: bytes,
+        deadline: float,
+        budget_s: float,
     ) -> Answer:
-        # A session update only sets state, so sending it again is safe. One retry is made when
-        # the failure was quick (a pooled connection closed by the other side, a concurrent
-        # update of the same session, back-pressure) and at least half the budget is left.
-        # Both attempts share one deadline.
+        # One retry when the failure was quick (a pooled connection closed by the other side, a
+        # concurrent update of the same session, back-pressure) and at least half the budget is
+        # left. Both attempts share one deadline.
         try:
-            answer = self.transport.send("PUT", url, headers, payload, deadline)
+            answer = self.transport.send(method, url, headers, payload, deadline)
             if answer.status not in RETRY_STATUSES:
                 return answer
             failure: TalonError | None = None
@@ -185,11 +217,13 @@ class TalonClient:
                 raise failure
             return answer
         time.sleep(RETRY_PAUSE_S)
-        return self.transport.send("PUT", url, headers, payload, deadline)
+        return self.transport.send(method, url, headers, payload, deadline)
 
 
 def _decode(answer: Answer) -> dict[str, Any]:
-    if answer.status != 200:
+    if answer.status == 204:
+        return {}
+    if not 200 <= answer.status < 300:
         raise TalonError("status", f"Talon.One answered HTTP {answer.status}", answer.status)
     if "json" not in answer.content_type.lower():
         raise TalonError("invalid_response", f"content type {answer.content_type!r}", 200)
