@@ -1,12 +1,16 @@
-"""Command line: run the HTTP entry locally, or replay one extension request.
+"""Command line: run the HTTP entry locally, replay one extension request, or run a tool.
 
 python -m handler serve [--port N]
 python -m handler invoke EVENT.json [--talon-response FILE]
+python -m handler explain --cart-id ID [--json]
+python -m handler reconcile
+python -m handler migrate-customers [--dry-run] ...
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -22,12 +26,29 @@ from handler.talon import ReplayTransport
 MAX_BODY_BYTES = 16 * 1024 * 1024
 
 
+# Operator tools, each a module with its own options: imported only when asked for.
+TOOLS = {
+    "explain": ("handler.explain", "show why a cart gets the promotions it gets (dry run)"),
+    "reconcile": ("handler.reconcile", "re-send order changes that did not reach Talon.One"),
+    "migrate-customers": ("handler.migration", "send every commercetools customer to Talon.One"),
+}
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in TOOLS:
+        configure_logging()
+        tool = importlib.import_module(TOOLS[argv[0]][0])
+        status: int = tool.main(argv[1:])
+        return status
+
     parser = argparse.ArgumentParser(prog="python -m handler", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
+    for name, (_, summary) in TOOLS.items():
+        commands.add_parser(name, help=summary, add_help=False)
 
     serve_cmd = commands.add_parser("serve", help="serve the HTTP entry on 127.0.0.1")
-    serve_cmd.add_argument("--port", type=int, default=8080)
+    serve_cmd.add_argument("--port", type=_port, default=8080, help="0 picks a free port")
 
     invoke_cmd = commands.add_parser("invoke", help="run one extension request and print JSON")
     invoke_cmd.add_argument("event", type=Path, help="a commercetools extension request (JSON)")
@@ -42,6 +63,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "serve":
         return serve(args.port)
     return invoke(args.event, args.talon_response)
+
+
+def _port(text: str) -> int:
+    port = int(text) if text.isdigit() else -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0 to 65535)")
+    return port
 
 
 def serve(port: int) -> int:
@@ -63,10 +91,18 @@ def serve(port: int) -> int:
 
 def invoke(event_path: Path, talon_response: Path | None) -> int:
     try:
-        payload = json.loads(event_path.read_text(encoding="utf-8"))
+        text = event_path.read_text(encoding="utf-8")
         replay = talon_response.read_bytes() if talon_response else None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (OSError, UnicodeDecodeError) as exc:
         print(f"cannot read input: {exc}", file=sys.stderr)
+        return 2
+    try:
+        payload = json.loads(text)
+    except json.JSONDecodeError as exc:
+        what = "is empty" if not text.strip() else f"is not JSON ({exc.msg} at line {exc.lineno})"
+        print(
+            f"{event_path} {what}; it must hold a commercetools extension request", file=sys.stderr
+        )
         return 2
 
     try:
@@ -76,6 +112,12 @@ def invoke(event_path: Path, talon_response: Path | None) -> int:
         return 2
     if replay is not None:
         runtime = Runtime(with_replay_app(runtime.settings), runtime.mappings, runtime.talon)
+    elif not runtime.settings.apps:
+        print(
+            "no Talon.One app is set up (T1CT_APPS): carts get no promotions; pass "
+            "--talon-response FILE to replay a recorded answer",
+            file=sys.stderr,
+        )
     runtime.talon.sent = []
 
     _, response = handle(payload, runtime)
@@ -97,16 +139,36 @@ class _RequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
     def do_POST(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
+        if self.headers.get("Transfer-Encoding"):
+            self._refuse(411, "send the body with a Content-Length, not chunked")
+            return
+        raw_length = self.headers.get("Content-Length") or "0"
+        length = int(raw_length) if raw_length.isdigit() else -1
+        if length < 0:
+            self._refuse(400, "Content-Length is not a number of bytes")
+            return
         if length > MAX_BODY_BYTES:
-            self._answer(413, {"errors": [{"code": "InvalidInput", "message": "body too large"}]})
+            self._refuse(413, f"body larger than {MAX_BODY_BYTES} bytes")
             return
         status, body = handle_http("POST", dict(self.headers.items()), self.rfile.read(length))
         self._answer(status, body)
 
-    def do_GET(self) -> None:
-        status, body = handle_http("GET", dict(self.headers.items()), b"")
+    def _other_method(self) -> None:
+        status, body = handle_http(self.command, dict(self.headers.items()), b"")
         self._answer(status, body)
+
+    # http.server looks methods up by these names.
+    do_GET = do_PUT = do_DELETE = do_PATCH = _other_method  # noqa: N815
+
+    def do_HEAD(self) -> None:
+        self.send_response(405)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def _refuse(self, status: int, message: str) -> None:
+        # The body was not read, so the connection cannot carry another request.
+        self.close_connection = True
+        self._answer(status, {"errors": [{"code": "InvalidInput", "message": message}]})
 
     def _answer(self, status: int, body: dict[str, Any]) -> None:
         content = encode(body)

@@ -11,14 +11,14 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pydantic import ValidationError
 
 from handler.cart import Cart
 from handler.cart_actions import CartPlan, plan_cart, unavailable_plan
-from handler.effects import parse_effects
+from handler.effects import ParsedEffects, parse_effects
 from handler.extension import (
     ExtensionRequest,
     InvalidRequest,
@@ -28,11 +28,11 @@ from handler.extension import (
 )
 from handler.logs import log_event
 from handler.money import fraction_digits
-from handler.promotions import evaluate
+from handler.promotions import Promotions, evaluate
 from handler.routing import route
-from handler.session import CartTooLarge, Mappings, build_session
-from handler.settings import Settings
-from handler.talon import TalonClient, TalonError
+from handler.session import CartTooLarge, Mappings, SessionRequest, build_session
+from handler.settings import App, Settings
+from handler.talon import TalonClient, TalonError, TalonResult
 
 # Time kept back from commercetools' deadline for everything around the Talon.One call.
 SAFETY_MARGIN_S = 0.3
@@ -68,22 +68,33 @@ def handle(payload: Any, runtime: Runtime) -> tuple[bool, dict[str, Any]]:
         "resource_id": request.resource_id,
         "action": request.action,
     }
-    if request.type_id == "cart":
-        try:
-            actions = _handle_cart(request, runtime, log)
-        except CartRejected as exc:
-            log.update(duration_ms=round((time.monotonic() - started) * 1000, 2))
-            log_event("extension_request", logging.WARNING, **log)
-            return False, error_response(str(exc))
-    elif request.type_id == "customer":
-        actions = _handle_customer(request, runtime, log)
-    else:
-        actions = _handle_order(request, runtime, log)
+    try:
+        actions = _dispatch(request, runtime, log)
+    except CartRejected as exc:
+        log.update(duration_ms=round((time.monotonic() - started) * 1000, 2))
+        log_event("extension_request", logging.WARNING, **log)
+        return False, error_response(str(exc))
+    except Exception as exc:
+        # A bug must not fail the shopper's write: approve it unchanged, and say so loudly.
+        log.update(outcome="internal_error", error=type(exc).__name__)
+        log.update(duration_ms=round((time.monotonic() - started) * 1000, 2))
+        log_event("extension_request", logging.ERROR, **log)
+        return True, update_response([])
 
     log["actions"] = len(actions)
     log["duration_ms"] = round((time.monotonic() - started) * 1000, 2)
     log_event("extension_request", **log)
     return True, update_response(actions)
+
+
+def _dispatch(
+    request: ExtensionRequest, runtime: Runtime, log: dict[str, Any]
+) -> list[dict[str, Any]]:
+    if request.type_id == "cart":
+        return _handle_cart(request, runtime, log)
+    if request.type_id == "customer":
+        return _handle_customer(request, runtime, log)
+    return _handle_order(request, runtime, log)
 
 
 def _handle_cart(
@@ -105,47 +116,86 @@ def _handle_cart(
     log["app"] = routed.name
 
     try:
-        session = build_session(cart, request.obj, settings, runtime.mappings)
+        evaluation = evaluate_cart(cart, request.obj, routed.app, runtime)
     except CartTooLarge as exc:
         log["outcome"] = "cart_too_large"
         log["reason"] = str(exc)
         return _unavailable(cart, settings, log, f"the cart is too large for Talon.One: {exc}")
-
-    try:
-        result = runtime.talon.update_session(
-            routed.app, session.session_id, session.body, runtime.talon_budget_s
-        )
     except TalonError as exc:
         log.update(outcome="talon_unavailable", talon_error=exc.kind, talon_status=exc.status)
         return _unavailable(cart, settings, log, "promotions could not be evaluated, try again")
+    result = evaluation.answer
     log.update(talon_status=result.status, talon_ms=round(result.duration_ms, 2))
 
-    parsed = parse_effects(result.data.get("effects"))
-    digits = fraction_digits(cart.currency)
-    promotions = evaluate(parsed, session.positions, digits, settings.rounding_mode)
-    plan = plan_cart(cart, session.coupons, promotions, settings)
-
+    parsed = evaluation.parsed
     log["outcome"] = "evaluated"
     log["effects"] = len(parsed.effects)
     if parsed.unknown:
         log["unknown_effects"] = dict(parsed.unknown)
     if parsed.invalid:
         log["invalid_effects"] = dict(parsed.invalid)
-    return _noted(plan, log)
+    return _noted(evaluation.plan, log)
+
+
+@dataclass(frozen=True)
+class CartEvaluation:
+    """One cart's round trip: the session sent, Talon.One's answer and what the cart should get."""
+
+    session: SessionRequest
+    answer: TalonResult
+    parsed: ParsedEffects
+    promotions: Promotions
+    plan: CartPlan
+
+
+def evaluate_cart(
+    cart: Cart,
+    raw_cart: dict[str, Any],
+    app: App,
+    runtime: Runtime,
+    *,
+    dry: bool = False,
+    extra_content: tuple[str, ...] = (),
+    budget_s: float | None = None,
+) -> CartEvaluation:
+    """Ask ``app`` about the cart and plan its update actions from the answer.
+
+    ``dry`` evaluates without storing anything and ``extra_content`` asks for more response
+    content (both for the explain tool). Raises CartTooLarge before anything is sent, and
+    TalonError when Talon.One gives no usable answer.
+    """
+    settings = runtime.settings
+    session = build_session(cart, raw_cart, settings, runtime.mappings)
+    if extra_content:
+        contents = [*session.body["responseContent"], *extra_content]
+        session = replace(session, body={**session.body, "responseContent": contents})
+
+    budget = runtime.talon_budget_s if budget_s is None else budget_s
+    answer = runtime.talon.update_session(app, session.session_id, session.body, budget, dry=dry)
+
+    parsed = parse_effects(answer.data.get("effects"))
+    digits = fraction_digits(cart.currency)
+    promotions = evaluate(parsed, session.positions, digits, settings.rounding_mode)
+    plan = plan_cart(cart, session.coupons, promotions, settings, answer.data.get("loyalty"))
+    return CartEvaluation(session, answer, parsed, promotions, plan)
 
 
 def _handle_customer(
     request: ExtensionRequest, runtime: Runtime, log: dict[str, Any]
 ) -> list[dict[str, Any]]:
-    log["outcome"] = "not_handled"
-    return []
+    # Loaded on the first customer event only, so cold starts that serve carts stay short.
+    from handler.customers import customer_actions
+
+    return customer_actions(request, runtime, log)
 
 
 def _handle_order(
     request: ExtensionRequest, runtime: Runtime, log: dict[str, Any]
 ) -> list[dict[str, Any]]:
-    log["outcome"] = "not_handled"
-    return []
+    # Loaded on the first order event only, like customers.
+    from handler.orders import handle_order
+
+    return handle_order(request.obj, runtime.settings, runtime.talon, runtime.talon_budget_s, log)
 
 
 class CartRejected(Exception):

@@ -18,6 +18,7 @@ from handler.cart_fields import field_actions
 from handler.codes import RequestedCoupons
 from handler.discounts import discount_actions
 from handler.free_items import free_item_actions
+from handler.loyalty import cart_loyalty, programs_of
 from handler.promotions import Promotions, Rejection
 from handler.settings import Settings
 
@@ -35,9 +36,17 @@ class CartPlan:
 
 
 def plan_cart(
-    cart: Cart, coupons: RequestedCoupons, promotions: Promotions, settings: Settings
+    cart: Cart,
+    coupons: RequestedCoupons,
+    promotions: Promotions,
+    settings: Settings,
+    loyalty: Any = None,
 ) -> CartPlan:
-    """The actions that make the cart show ``promotions``; notes say what could not be done."""
+    """The actions that make the cart show ``promotions``; notes say what could not be done.
+
+    ``loyalty`` is the answer's ``loyalty`` block: the balances shown next to the points this
+    cart earns and spends.
+    """
     notes: Counter[str] = Counter(promotions.skipped)
     discounts = discount_actions(cart, promotions, settings)
     free_removals, free_changes, free_additions, invalid_free = free_item_actions(
@@ -47,6 +56,9 @@ def plan_cart(
     notes.update({"free item with unusable SKU": len(invalid_free)} if invalid_free else {})
 
     wanted = _wanted_fields(cart, coupons, promotions, discounts.applied, settings)
+    wanted[ct.CART_LOYALTY_POINTS] = cart_loyalty(
+        programs_of(loyalty), promotions.points_added, promotions.points_deducted, cart.currency
+    )
     line_actions = [
         *discounts.removals,
         *free_removals,

@@ -39,7 +39,8 @@ def requested_coupons(cart: Cart) -> RequestedCoupons:
 
     command = fields.get(ct.CART_COUPON_ACTION)
     value = fields.get(ct.CART_COUPON_ACTION_VALUE)
-    command_pending = command in ("apply", "remove") and isinstance(value, str)
+    # Any command is consumed once read; one that is neither apply nor remove does nothing.
+    command_pending = command is not None or value is not None
     removed = value.strip().casefold() if command == "remove" and isinstance(value, str) else None
     if command == "apply" and isinstance(value, str):
         candidates.append(value)
@@ -71,8 +72,13 @@ def requested_referral(cart: Cart) -> str | None:
     text = stored.strip() if isinstance(stored, str) else ""
     parts = text.split("__")
     currencies = parts[0::2]
-    if len(parts) > 1 and cart.currency in currencies:
-        index = 2 * currencies.index(cart.currency) + 1
-        text = parts[index].strip() if index < len(parts) else ""
+    if len(parts) > 1 and all(_is_currency(part) for part in currencies):
+        # A code per currency; a cart in a currency it has no code for sends none.
+        index = 2 * currencies.index(cart.currency) + 1 if cart.currency in currencies else -1
+        text = parts[index].strip() if 0 < index < len(parts) else ""
 
     return text if len(text) <= MAX_CODE_LENGTH else ""
+
+
+def _is_currency(text: str) -> bool:
+    return len(text) == 3 and text.isascii() and text.isalpha() and text.isupper()

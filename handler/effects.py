@@ -1,4 +1,4 @@
-"""Talon.One effects, parsed into the few shapes the cart flow acts on.
+"""Talon.One effects, parsed into the few shapes the cart and customer flows act on.
 
 Talon.One answers every session update with the complete list of effects that apply now. Each
 effect type the connector understands gets a small model of its ``props``; effects of other types
@@ -62,6 +62,19 @@ class CodeRejected(_Props):
     rejection_reason: str = Field(default="", alias="rejectionReason")
 
 
+class CodeCreated(_Props):
+    """A referral code a rule created for the customer (``referralCreated``)."""
+
+    value: str
+
+
+class LoyaltyPoints(_Props):
+    """Points a rule adds to or deducts from a loyalty program, in that program's units."""
+
+    program_id: int = Field(alias="programId")
+    value: Decimal = Field(allow_inf_nan=False)
+
+
 class ShowNotification(_Props):
     notification_type: str = Field(alias="notificationType")
     title: str = ""
@@ -78,6 +91,9 @@ PROPS_MODELS: dict[str, type[_Props]] = {
     "acceptReferral": CodeAccepted,
     "rejectReferral": CodeRejected,
     "showNotification": ShowNotification,
+    "referralCreated": CodeCreated,
+    "addLoyaltyPoints": LoyaltyPoints,
+    "deductLoyaltyPoints": LoyaltyPoints,
 }
 
 
@@ -94,7 +110,7 @@ class Effect(BaseModel):
 
 
 class _Other(BaseModel):
-    """An effect of a type the cart flow does not act on."""
+    """An effect of a type the connector does not act on."""
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
@@ -134,7 +150,7 @@ class ParsedEffects:
 
 
 def parse_effects(raw_effects: Any) -> ParsedEffects:
-    """Keep the effects the cart flow acts on, in Talon.One's order; count the rest."""
+    """Keep the effects the connector acts on, in Talon.One's order; count the rest."""
     parsed = ParsedEffects()
     if not isinstance(raw_effects, list):
         return parsed

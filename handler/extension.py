@@ -28,6 +28,8 @@ class ExtensionRequest:
 
 def parse_body(body: bytes | str) -> Any:
     """Decode an HTTP body as JSON, naming the problem when it is not JSON."""
+    if not body.strip():
+        raise InvalidRequest("the request body is empty; expected a JSON extension request")
     try:
         return json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:

@@ -52,8 +52,18 @@ def minor_to_decimal(amount: int, digits: int) -> Decimal:
     return Decimal(amount).scaleb(-digits)
 
 
+class AmountOutOfRange(ValueError):
+    """An amount no cart can hold (or not a number at all)."""
+
+
+# No price or discount of a real cart comes near 10**18 minor units.
+MAX_MINOR_DIGITS = 18
+
+
 def decimal_to_minor(value: Decimal, digits: int, rounding: str) -> int:
     """A decimal amount of major units in minor units, rounded once with ``rounding``."""
+    if not value.is_finite() or (value and value.adjusted() + digits >= MAX_MINOR_DIGITS):
+        raise AmountOutOfRange(str(value))
     return int(value.scaleb(digits).quantize(Decimal(1), rounding=rounding))
 
 

@@ -16,13 +16,14 @@ from handler.effects import (
     CodeAccepted,
     CodeRejected,
     Effect,
+    LoyaltyPoints,
     ParsedEffects,
     SetDiscount,
     SetDiscountPerAdditionalCost,
     SetDiscountPerItem,
     ShowNotification,
 )
-from handler.money import ZERO, decimal_to_minor
+from handler.money import ZERO, AmountOutOfRange, decimal_to_minor
 
 NOTIFICATION_TYPES = ("Info", "Offer", "Error", "Misc")
 
@@ -55,6 +56,9 @@ class Promotions:
     accepted_referral: str | None = None
     rejected_referral: Rejection | None = None
     notifications: list[dict[str, str]] = field(default_factory=list)
+    # Loyalty points this cart earns and spends, by program id.
+    points_added: dict[int, Decimal] = field(default_factory=dict)
+    points_deducted: dict[int, Decimal] = field(default_factory=dict)
     skipped: Counter[str] = field(default_factory=Counter)
 
 
@@ -73,13 +77,13 @@ def evaluate(
         )
 
         if isinstance(props, SetDiscount):
-            amount = decimal_to_minor(props.value, digits, rounding)
+            amount = _minor(props.value, digits, rounding, promotions)
             if amount > 0:
                 promotions.cart_discounts.append(Discount(props.name, amount, coupon))
         elif isinstance(props, SetDiscountPerItem):
             _add_item_discount(per_line, props, coupon, positions, promotions)
         elif isinstance(props, SetDiscountPerAdditionalCost):
-            amount = decimal_to_minor(props.value, digits, rounding)
+            amount = _minor(props.value, digits, rounding, promotions)
             if amount > 0:
                 promotions.cost_discounts.append(
                     Discount(
@@ -91,18 +95,29 @@ def evaluate(
                 )
         elif isinstance(props, AddFreeItem):
             promotions.free_items[props.sku] = promotions.free_items.get(props.sku, 0) + 1
+        elif isinstance(props, LoyaltyPoints):
+            _add_points(effect.type, props, promotions)
         else:
             _add_message(effect, promotions)
 
     # Talon.One may discount each unit of a line separately (flattened items): a line's discount
     # is the sum over its units, rounded once.
     for line_item_id, (name, value, line_coupon) in per_line.items():
-        amount = decimal_to_minor(value, digits, rounding)
+        amount = _minor(value, digits, rounding, promotions)
         if amount > 0:
             discount = Discount(name, amount, line_coupon, line_item_id=line_item_id)
             promotions.item_discounts.append(discount)
 
     return promotions
+
+
+def _minor(value: Decimal, digits: int, rounding: str, promotions: Promotions) -> int:
+    """The amount in minor units; an amount no cart can hold is skipped, not applied."""
+    try:
+        return decimal_to_minor(value, digits, rounding)
+    except AmountOutOfRange:
+        promotions.skipped["amount out of range"] += 1
+        return 0
 
 
 def _coupon_codes_by_id(effects: list[Effect]) -> dict[int, str]:
@@ -132,6 +147,14 @@ def _add_item_discount(
     line_item_id = positions[position]
     _, total, line_coupon = per_line.get(line_item_id, (name, ZERO, coupon))
     per_line[line_item_id] = (name, total + props.value, line_coupon or coupon)
+
+
+def _add_points(effect_type: str, props: LoyaltyPoints, promotions: Promotions) -> None:
+    # A program may earn or spend in several rules (and per item): the cart shows the sums.
+    points = (
+        promotions.points_added if effect_type == "addLoyaltyPoints" else promotions.points_deducted
+    )
+    points[props.program_id] = points.get(props.program_id, ZERO) + props.value
 
 
 def _add_message(effect: Effect, promotions: Promotions) -> None:

@@ -63,7 +63,7 @@ def build_session(
     raw_lines: list[Any] = raw_value if isinstance(raw_value, list) else []
 
     for index, line in enumerate(cart.line_items):
-        if not _is_sent(line):
+        if not is_sent_to_talon(line):
             continue
         raw_line = raw_lines[index] if index < len(raw_lines) else {}
         items.append(_cart_item(line, raw_line, settings, mappings))
@@ -110,7 +110,8 @@ def localized(names: dict[str, str], languages: tuple[str, ...]) -> str | None:
     return next((name for name in names.values() if name), None)
 
 
-def _is_sent(line: LineItem) -> bool:
+def is_sent_to_talon(line: LineItem) -> bool:
+    """Whether a line is one of the cart items Talon.One evaluates (and numbers by position)."""
     # The connector's own free items are results of promotions, not part of what the shopper buys;
     # gift line items belong to commercetools' own cart discounts.
     return line.quantity >= 1 and not line.is_free_item and line.line_item_mode != "GiftLineItem"

@@ -250,6 +250,12 @@ class Settings(BaseModel):
         unknown = sorted(name for name in named if name not in self.apps)
         if self.apps and unknown:
             raise ValueError(f"T1CT_ROUTING names apps that T1CT_APPS does not define: {unknown}")
+        routed = self.routing.apps or self.routing.fallback or self.routing.by == "cart_field"
+        if len(self.apps) > 1 and not routed:
+            raise ValueError(
+                "T1CT_ROUTING must say which of the apps in T1CT_APPS evaluates a cart "
+                '(an "apps" table, a "fallback", or "by": "cart_field")'
+            )
         unknown = sorted(name for name in self.customer_apps if name not in self.apps)
         if self.apps and unknown:
             raise ValueError(f"T1CT_CUSTOMER_APPS names apps T1CT_APPS does not define: {unknown}")
@@ -284,12 +290,19 @@ def settings_from_environ(environ: Mapping[str, str] | None = None) -> Settings:
     environ = os.environ if environ is None else environ
     raw: dict[str, Any] = {}
 
+    unknown = sorted(
+        name
+        for name in environ
+        if name.startswith(ENV_PREFIX)
+        and name[len(ENV_PREFIX) :].lower() not in Settings.model_fields
+    )
+    if unknown:
+        raise SettingsError(f"{', '.join(unknown)}: not a known setting (a typo?)")
+
     for name, value in environ.items():
         if not name.startswith(ENV_PREFIX):
             continue
         field = name[len(ENV_PREFIX) :].lower()
-        if field not in Settings.model_fields:
-            raise SettingsError(f"{name} is not a known setting")
         # An empty variable means "not set", except where "" is itself a meaningful value.
         if value == "" and field not in _EMPTY_ALLOWED:
             continue

@@ -155,7 +155,14 @@ class TalonClient:
     ) -> TalonResult:
         """``PUT /v2/customer_sessions/{id}``; ``dry`` evaluates without storing anything."""
         path = f"/v2/customer_sessions/{quote(session_id, safe='')}"
-        return self.call(app, "PUT", path, body, budget_s, query={"dry": "true"} if dry else None)
+        query = {"dry": "true"} if dry else None
+        result = self.call(app, "PUT", path, body, budget_s, query=query)
+
+        # An answer without its list of effects says nothing about the promotions: taking it for
+        # "no promotions" would strip the cart, so it counts as no answer.
+        if not isinstance(result.data.get("effects"), list):
+            raise TalonError("invalid_response", "the answer has no list of effects", result.status)
+        return result
 
     def call(
         self,

@@ -17,7 +17,7 @@ import pulumi_aws as aws
 
 from infra import aws_policies
 from infra.config import AwsConfig, FunctionConfig
-from infra.handler_env import SECRET_ARN
+from infra.handler_env import SECRET_ARN, SECRET_VERSION
 from infra.packaging import Archive
 
 COMPONENT_TYPE = "t1ct:aws:Handler"
@@ -85,7 +85,12 @@ class AwsHandler(pulumi.ComponentResource):
             opts=child,
         )
 
-        variables = pulumi.Output.all(pulumi.Output.from_input(args.environment), secret.arn)
+        # The handler reads its secret once per cold start. Naming the secret's version in the
+        # function's environment makes a new version (a rotated token or API key) replace the
+        # running instances instead of leaving warm ones on the old values.
+        variables = pulumi.Output.all(
+            pulumi.Output.from_input(args.environment), secret.arn, secret_version.version_id
+        )
         function = aws.lambda_.Function(
             name,
             name=name,
@@ -99,7 +104,13 @@ class AwsHandler(pulumi.ComponentResource):
             timeout=args.function.timeout_s,
             reserved_concurrent_executions=args.aws.reserved_concurrency,
             environment={
-                "variables": variables.apply(lambda values: {**values[0], SECRET_ARN: values[1]})
+                "variables": variables.apply(
+                    lambda values: {
+                        **values[0],
+                        SECRET_ARN: values[1],
+                        SECRET_VERSION: values[2] or "",
+                    }
+                )
             },
             logging_config={"log_format": "Text", "log_group": log_group.name},
             # The first invocation must find its log group, its permissions and its secret.

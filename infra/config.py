@@ -16,12 +16,15 @@ from pydantic import (
     ConfigDict,
     Field,
     SecretStr,
+    ValidationError,
     create_model,
     field_validator,
     model_validator,
 )
 
-from handler.settings import Settings
+from handler.mapping import MappingError
+from handler.session import Mappings
+from handler.settings import App, Settings
 
 PROJECT = "t1ct"
 
@@ -186,6 +189,11 @@ class AppConfig(Section):
         pattern=r"^https://[^\s/]+(/[^\s]*)?$",
         description="Base URL of the Talon.One deployment, e.g. `https://acme.europe-west1.talon.one`.",
     )
+    currency: str | None = Field(
+        default=None,
+        pattern=r"^[A-Z]{3}$",
+        description="The Application's currency: prefixes the referral codes created there.",
+    )
 
 
 # Handler settings the program fills in itself; every other one is passed through `handler`.
@@ -195,6 +203,7 @@ MANAGED_SETTINGS = frozenset(
         "auth_tokens",
         "secret_arn",
         "cart_type_id",
+        "customer_type_id",
         "cart_type_key",
         "line_item_type_key",
         "customer_type_key",
@@ -225,8 +234,8 @@ HANDLER_DESCRIPTIONS = {
     "shipping_cost_name": "Additional cost the shipping price is sent as; empty sends none.",
     "original_price_attribute": "Cart-item attribute that receives the price before discounts; "
     "empty sends none.",
-    "category_attribute": "Cart-item attribute that receives the product's categories; unset "
-    "sends none.",
+    "category_attribute": "Variant attribute sent as each cart item's category; unset sends the "
+    "product type key when the cart carries it.",
 }
 
 
@@ -329,6 +338,7 @@ class StackConfig(Section):
             )
         for token in (self.auth_token, self.previous_auth_token):
             _check_token(token)
+        _check_handler_settings(self)
         return self
 
     @property
@@ -340,6 +350,25 @@ class StackConfig(Section):
         """Header values the handler accepts, the current one first."""
         tokens = (self.auth_token, self.previous_auth_token)
         return tuple(token.get_secret_value() for token in tokens if token is not None)
+
+
+def _check_handler_settings(config: StackConfig) -> None:
+    """Fail now on settings the handler would refuse at its cold start (and so answer every cart
+    without promotions): rules across settings, and attribute mapping specs."""
+    handler: Any = config.handler
+    values = {name: getattr(handler, name) for name in handler.model_fields_set}
+    apps = {
+        name: App(base_url=app.base_url, api_key="checked", currency=app.currency)
+        for name, app in config.apps.items()
+    }
+    try:
+        settings = Settings(**values, apps=apps)
+        Mappings.from_settings(settings)
+    except ValidationError as exc:
+        message = str(exc.errors(include_input=False)[0]["msg"]).removeprefix("Value error, ")
+        raise ValueError(f"{PROJECT}:handler: {message}") from None
+    except MappingError as exc:
+        raise ValueError(f"{PROJECT}:handler: {exc}") from None
 
 
 def _check_token(token: SecretStr | None) -> None:

@@ -18,7 +18,10 @@ from infra.config import StackConfig
 APPS = f"{ENV_PREFIX}APPS"
 AUTH_TOKENS = f"{ENV_PREFIX}AUTH_TOKENS"
 SECRET_ARN = f"{ENV_PREFIX}SECRET_ARN"
+# Not a handler setting (no T1CT_ prefix): it only changes when the secret gets a new version.
+SECRET_VERSION = "HANDLER_SECRET_VERSION"
 CART_TYPE_ID = f"{ENV_PREFIX}CART_TYPE_ID"
+CUSTOMER_TYPE_ID = f"{ENV_PREFIX}CUSTOMER_TYPE_ID"
 EXTENSION_TIMEOUT_MS = f"{ENV_PREFIX}EXTENSION_TIMEOUT_MS"
 
 
@@ -40,6 +43,7 @@ def apps_json(config: StackConfig) -> str:
         name: {
             "base_url": app.base_url,
             "api_key": config.talon_api_keys[name].get_secret_value(),
+            **({"currency": app.currency} if app.currency else {}),
         }
         for name, app in sorted(config.apps.items())
     }

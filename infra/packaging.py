@@ -28,7 +28,7 @@ from typing import Literal
 
 ROOT = Path(__file__).resolve().parents[1]
 HANDLER_DIR = ROOT / "handler"
-BUILD_DIR_VARIABLE = "T1CT_BUILD_DIR"
+BUILD_DIR_VARIABLE = "HANDLER_BUILD_DIR"
 
 # Cloud Functions runs the handler through the functions framework; Cloud Build installs it.
 FUNCTIONS_FRAMEWORK = "functions-framework==3.10.2"

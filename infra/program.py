@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 import pulumi
 
-from handler.custom_types import CART_TYPE_KEY, TYPE_DRAFTS
+from handler.custom_types import CART_TYPE_KEY, CUSTOMER_TYPE_KEY, TYPE_DRAFTS
 from infra import handler_env
 from infra.commercetools.drafts import canonical_triggers
 from infra.commercetools.providers import ApiExtension, CustomType
@@ -31,6 +31,7 @@ def run() -> None:
     environment: dict[str, pulumi.Input[str]] = {
         **handler_env.plain_settings(config),
         handler_env.CART_TYPE_ID: types[CART_TYPE_KEY].id,
+        handler_env.CUSTOMER_TYPE_ID: types[CUSTOMER_TYPE_KEY].id,
     }
 
     backend = _deploy_handler(config, environment, gcp_target)

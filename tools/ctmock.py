@@ -6,6 +6,18 @@ The mock keeps every project in memory and accepts any project key, so each test
 token is needed. The mock never calls API Extensions: a test feeds ``extension_input(cart)`` to the
 handler itself and applies the returned actions with ``Project.apply_actions``.
 
+Two things ``tools/ctmock_server.mjs`` adds to the mock (pinned by
+``tests/tooling/test_ctmock_sort.py``):
+
+- Query endpoints honour ``sort``. Mock 4.4.0 on its own ignores it and answers in insertion order,
+  which made paging by id (``sort=id asc`` with ``where=id > "<last>"``) skip resources.
+- ``Project.import_resources`` stores whole resources without the API's checks. Creating a
+  customer through the API scans every stored customer, so large projects are seeded this way.
+
+Other query behaviour: ``total`` is always returned, whatever ``withTotal`` says. Every query
+copies every stored resource of its type before filtering, so its cost grows with the project: on
+a project of 100,000 customers one page takes about a second.
+
 What mock 4.4.0 does with the cart update actions the handler returns (each line is pinned by
 ``tests/tooling/test_ctmock_cart_actions.py``):
 
@@ -48,7 +60,7 @@ import subprocess
 import threading
 import time
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -69,6 +81,8 @@ STOP_TIMEOUT_S = 10.0
 REQUEST_TIMEOUT_S = 30.0
 
 PRODUCT_TYPE_KEY = "ctmock-product"
+# Resources per import request: a few megabytes, well below the server's 16 MB body limit.
+IMPORT_CHUNK = 2000
 
 
 class MockServerError(RuntimeError):
@@ -144,6 +158,19 @@ class Project:
     def delete(self, resource_path: str, resource_id: str, version: int) -> requests.Response:
         url = self.url(resource_path, resource_id)
         return self.http.delete(url, params={"version": version}, timeout=REQUEST_TIMEOUT_S)
+
+    def import_resources(
+        self, type_id: str, resources: Iterable[Mapping[str, Any]], chunk: int = IMPORT_CHUNK
+    ) -> int:
+        """Stores whole resources of ``type_id`` (e.g. "customer") as given, skipping the API's
+        validation and uniqueness checks; a missing id, version or timestamp is filled in.
+        Returns how many were stored."""
+        url = f"{self.base_url}/__ctmock/import/{self.key}/{type_id}"
+        stored = 0
+        for part in _chunks(resources, chunk):
+            response = self.http.post(url, json=part, timeout=REQUEST_TIMEOUT_S)
+            stored += int(_expect(response, 200)["imported"])
+        return stored
 
 
 @dataclass(frozen=True)
@@ -256,6 +283,17 @@ def _ensure_product_type(project: Project) -> dict[str, Any]:
         "attributes": [],
     }
     return project.create("product-types", draft)
+
+
+def _chunks(items: Iterable[Mapping[str, Any]], size: int) -> Iterator[list[Mapping[str, Any]]]:
+    part: list[Mapping[str, Any]] = []
+    for item in items:
+        part.append(item)
+        if len(part) == size:
+            yield part
+            part = []
+    if part:
+        yield part
 
 
 def _slug(text: str) -> str:

@@ -18,9 +18,14 @@ to such a session is a 400 (Talon documents no answer for this case; its docs ex
 For tests it records every request, counts accepted TCP connections (to prove keep-alive reuse), can
 inject faults (``Fault``) and can answer fixed bodies (``set_response``).
 
-Known shortcomings: only the ``customerSession``, ``customerProfile`` and ``loyalty`` response
-contents are produced; returns do not track returned quantities, roll nothing back and ignore
-``Idempotency-Key``; session attributes are replaced as a whole rather than merged key by key.
+Response contents produced when asked for: ``customerSession``, ``customerProfile``, ``loyalty``,
+``triggeredCampaigns`` (the campaigns with an effect), ``coupons`` (the known coupons the session
+holds) and, for open sessions, ``ruleFailureReasons`` (each evaluated rule that gave no effect).
+
+Known shortcomings: the other response contents are never produced; referral codes are stored
+but neither accepted nor rejected; returns do not track returned quantities, roll nothing back and
+ignore ``Idempotency-Key``; session attributes are replaced as a whole rather than merged key by
+key.
 
 Run it by hand with ``python -m tools.talon_standin --port 8765 --api-key demo-key``.
 """
@@ -147,6 +152,15 @@ class Rule:
     description: str
     evaluate: Callable[[CartFacts], list[Outcome]]
     coupon: Coupon | None = None
+    campaign_name: str = ""
+
+    @property
+    def identity(self) -> tuple[int, int, int]:
+        return self.campaign_id, self.ruleset_id, self.rule_index
+
+    @property
+    def campaign_label(self) -> str:
+        return self.campaign_name or f"Campaign {self.campaign_id}"
 
 
 def money(amount: Decimal) -> float:
@@ -228,6 +242,7 @@ DEMO_RULES: tuple[Rule, ...] = (
         name="10% off orders above 100",
         description="When the items cost more than 100 in total, 10% of the item total comes off.",
         evaluate=ten_percent_over_100,
+        campaign_name="Order discounts",
     ),
     Rule(
         campaign_id=101,
@@ -236,6 +251,7 @@ DEMO_RULES: tuple[Rule, ...] = (
         name="Free shipping above 200",
         description="When the items cost more than 200 in total, the 'shipping' cost comes off.",
         evaluate=free_shipping_over_200,
+        campaign_name="Order discounts",
     ),
     Rule(
         campaign_id=102,
@@ -248,6 +264,7 @@ DEMO_RULES: tuple[Rule, ...] = (
         ),
         evaluate=summer_coupon,
         coupon=SUMMER_COUPON,
+        campaign_name="Summer sale",
     ),
     Rule(
         campaign_id=103,
@@ -259,6 +276,7 @@ DEMO_RULES: tuple[Rule, ...] = (
             "added and the shopper is told so."
         ),
         evaluate=free_socks,
+        campaign_name="Free socks",
     ),
 )
 
@@ -296,7 +314,7 @@ def evaluate_rule(rule: Rule, cart: CartFacts) -> list[dict[str, Any]]:
     if rule.coupon is None:
         return [effect(rule, outcome) for outcome in rule.evaluate(cart)]
 
-    code = next((code for code in cart.coupon_codes if rule.coupon.matches(code)), None)
+    code = rule_code(rule, cart)
     if code is None:
         return []
 
@@ -308,6 +326,46 @@ def evaluate_rule(rule: Rule, cart: CartFacts) -> list[dict[str, Any]]:
     # Talon reports the coupon as stored, whatever letter case the shopper typed.
     accepted = Outcome("acceptCoupon", {"value": rule.coupon.value})
     return [effect(rule, outcome, rule.coupon) for outcome in [accepted, *outcomes]]
+
+
+def rule_code(rule: Rule, cart: CartFacts) -> str | None:
+    """The session's code that lets a coupon rule run, if any."""
+    if rule.coupon is None:
+        return None
+    return next((code for code in cart.coupon_codes if rule.coupon.matches(code)), None)
+
+
+def rule_failures(
+    rules: Sequence[Rule], cart: CartFacts, effects: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Talon's ``ruleFailureReasons``: each rule that ran for this cart and gave no effect.
+
+    A coupon rule runs only when its code is in the session; one that rejected its coupon failed.
+    """
+    applied = {
+        (found["campaignId"], found["rulesetId"], found["ruleIndex"])
+        for found in effects
+        if found["effectType"] != "rejectCoupon"
+    }
+    failures = []
+    for rule in rules:
+        code = rule_code(rule, cart)
+        if (rule.coupon is not None and code is None) or rule.identity in applied:
+            continue
+
+        failure: dict[str, Any] = {
+            "campaignID": rule.campaign_id,
+            "campaignName": rule.campaign_label,
+            "rulesetID": rule.ruleset_id,
+            "ruleIndex": rule.rule_index,
+            "ruleName": rule.name,
+            "conditionIndex": 0,
+            "details": "The session does not meet the rule's conditions.",
+        }
+        if rule.coupon is not None and code is not None:
+            failure.update(couponID=rule.coupon.id, couponValue=rule.coupon.value)
+        failures.append(failure)
+    return failures
 
 
 def rollback_effects(effects: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -553,6 +611,8 @@ class TalonBook:
         self.profiles: dict[str, StoredProfile] = {}
         self.lock = threading.Lock()
         self.ids = itertools.count(1)
+        # Campaigns and coupons are set up before any session: they share one creation time.
+        self.created = timestamp()
 
     def update_session(
         self, integration_id: str, body: dict[str, Any], dry: bool
@@ -623,7 +683,63 @@ class TalonBook:
             state["customerProfile"] = self.profile_view(profile)
         if "loyalty" in contents:
             state["loyalty"] = {"programs": {}}
+        if "triggeredCampaigns" in contents:
+            state["triggeredCampaigns"] = self.triggered_campaigns(session.effects)
+        if "coupons" in contents:
+            state["coupons"] = self.session_coupons(session.cart())
+        if "ruleFailureReasons" in contents and session.state == "open":
+            state["ruleFailureReasons"] = rule_failures(self.rules, session.cart(), session.effects)
         return copy.deepcopy(state)
+
+    def triggered_campaigns(self, effects: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The campaigns whose rules gave effects, in rule order; a rejection triggers nothing."""
+        triggered = {
+            found["campaignId"] for found in effects if found["effectType"] != "rejectCoupon"
+        }
+        campaigns: dict[int, dict[str, Any]] = {}
+        for rule in self.rules:
+            if rule.campaign_id in triggered and rule.campaign_id not in campaigns:
+                campaigns[rule.campaign_id] = self.campaign_view(rule)
+        return list(campaigns.values())
+
+    def campaign_view(self, rule: Rule) -> dict[str, Any]:
+        siblings = [other for other in self.rules if other.campaign_id == rule.campaign_id]
+        with_coupons = any(other.coupon is not None for other in siblings)
+        return {
+            "id": rule.campaign_id,
+            "created": self.created,
+            "applicationId": self.application_id,
+            "userId": 1,
+            "name": rule.campaign_label,
+            "description": "",
+            "state": "enabled",
+            "tags": [],
+            "limits": [],
+            "features": ["coupons"] if with_coupons else [],
+            "type": "advanced",
+            "frontendState": "running",
+            "storesImported": False,
+            "reevaluateOnReturn": False,
+        }
+
+    def session_coupons(self, cart: CartFacts) -> list[dict[str, Any]]:
+        """The known coupons among the session's codes, as Talon lists the coupons it evaluated."""
+        coupons = []
+        for rule in self.rules:
+            if rule.coupon is None or rule_code(rule, cart) is None:
+                continue
+            coupons.append(
+                {
+                    "id": rule.coupon.id,
+                    "created": self.created,
+                    "campaignId": rule.campaign_id,
+                    "value": rule.coupon.value,
+                    "usageLimit": 0,
+                    "usageCounter": 0,
+                    "profileRedemptionCount": 0,
+                }
+            )
+        return coupons
 
     def session_view(self, session: StoredSession) -> dict[str, Any]:
         fields = session.fields

@@ -197,5 +197,9 @@ def test_customer_and_order_writes_are_never_blocked(
     assert accepted
     assert response == {"responseType": "UpdateRequest", "actions": []}
     assert json.dumps(response)
-    # Customer and order sync is not built yet: nothing is sent for them.
-    assert transport.attempts == []
+    if type_id == "customer":
+        # The profile update was tried and failed; the customer is written all the same.
+        assert transport.attempts
+    else:
+        # An order without a cart reference has no session to move: nothing is sent.
+        assert transport.attempts == []

@@ -136,7 +136,7 @@ def test_accelerator_coupon_cart_gets_its_coupon_and_item_discount() -> None:
 
 
 def test_effects_the_flow_does_not_know_are_ignored() -> None:
-    answer = talon_answer({"effectType": "addLoyaltyPoints", "props": {"value": 3}}, {"x": 1})
+    answer = talon_answer({"effectType": "addToAudience", "props": {"value": 3}}, {"x": 1})
     runtime = runtime_for(settings(), ReplayTransport(answer))
 
     accepted, response = handle(extension_request(cart(line_item())), runtime)
@@ -254,17 +254,7 @@ def test_no_apps_configured_gets_no_actions() -> None:
     assert transport.sent == []
 
 
-@pytest.mark.parametrize(
-    "event", ["create-customer-event", "update-customer-event", "create-order-event"]
-)
-def test_customers_and_orders_get_no_actions(event: str) -> None:
-    transport = ScriptedTransport(ok(set_discount("d", "1")))
-
-    accepted, response = handle(fixture("commercetools", event), runtime_for(settings(), transport))
-
-    assert accepted
-    assert response == {"responseType": "UpdateRequest", "actions": []}
-    assert transport.sent == []
+# Customer and order events have their own tests (tests/customers, tests/orders).
 
 
 def test_unreadable_cart_is_approved_unchanged() -> None:
@@ -312,7 +302,7 @@ def test_one_log_line_per_request_names_the_outcome_without_secrets(
 def test_log_counts_unknown_and_invalid_effects(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO, logger="handler")
     answer = ok(
-        {"effectType": "addLoyaltyPoints", "props": {}},
+        {"effectType": "addToAudience", "props": {}},
         {"effectType": "setDiscount", "props": {"name": "d"}},
         item_discount("d#0", "1", 0),
     )
@@ -322,7 +312,7 @@ def test_log_counts_unknown_and_invalid_effects(caplog: pytest.LogCaptureFixture
     logged = json.loads(caplog.records[-1].getMessage())
     assert logged["outcome"] == "evaluated"
     assert logged["effects"] == 1
-    assert logged["unknown_effects"] == {"addLoyaltyPoints": 1}
+    assert logged["unknown_effects"] == {"addToAudience": 1}
     assert logged["invalid_effects"] == {"setDiscount": 1}
 
 

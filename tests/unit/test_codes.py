@@ -72,12 +72,19 @@ def test_legacy_apply_with_an_empty_value_sends_nothing_but_is_consumed() -> Non
 
 
 @pytest.mark.parametrize("command", ["", "apply-all", None])
-def test_unknown_legacy_command_is_not_pending(command: str | None) -> None:
+def test_unknown_legacy_command_applies_nothing_and_is_consumed(command: str | None) -> None:
     fields = {ct.CART_COUPON_ACTION: command, ct.CART_COUPON_ACTION_VALUE: "X"}
 
     requested = requested_coupons(parsed(cart(line_item(), fields=fields)))
 
+    # Cleared once read, so a stray command does not linger on the cart for ever.
     assert requested.codes == ()
+    assert requested.command_pending
+
+
+def test_cart_without_legacy_command_fields_has_nothing_pending() -> None:
+    requested = requested_coupons(parsed(cart(line_item(), fields={"shop_field": "x"})))
+
     assert not requested.command_pending
 
 
@@ -121,8 +128,10 @@ def referral_of(value: object, currency: str = "EUR", customer: str | None = "c-
         ("EUR__R-EU__USD__R-US", "EUR", "R-EU"),
         ("EUR__R-EU__USD__R-US", "USD", "R-US"),
         ("USD__R-US", "USD", "R-US"),
-        # No part for the cart's currency: the text goes as it is, and Talon.One judges it.
-        ("EUR__R-EU__USD__R-US", "JPY", "EUR__R-EU__USD__R-US"),
+        # No part for the cart's currency: no referral for this cart.
+        ("EUR__R-EU__USD__R-US", "JPY", ""),
+        # Not the multi-currency format (lower-case "currency"): the text goes as it is.
+        ("abc__R-1", "EUR", "abc__R-1"),
         # The currency is named but its code is missing.
         ("EUR__R-EU__USD", "USD", ""),
     ],

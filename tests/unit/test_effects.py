@@ -62,8 +62,8 @@ def test_effect_without_coupon_has_no_coupon_id() -> None:
 def test_unknown_effect_types_are_counted_and_ignored() -> None:
     parsed = parse_effects(
         [
-            effect("addLoyaltyPoints", {"value": 5}),
-            effect("addLoyaltyPoints", {"value": 7}),
+            effect("addToAudience", {"value": 5}),
+            effect("addToAudience", {"value": 7}),
             effect("triggerWebhook", {}),
             {"props": {}},
             set_discount("d", "1"),
@@ -71,7 +71,7 @@ def test_unknown_effect_types_are_counted_and_ignored() -> None:
     )
 
     assert [e.type for e in parsed.effects] == ["setDiscount"]
-    assert parsed.unknown == {"addLoyaltyPoints": 2, "triggerWebhook": 1, "None": 1}
+    assert parsed.unknown == {"addToAudience": 2, "triggerWebhook": 1, "None": 1}
     assert not parsed.invalid
 
 

@@ -89,7 +89,13 @@ def test_resource_without_any_id_is_refused() -> None:
     assert problem_with(payload) == "the resource has no id"
 
 
-@pytest.mark.parametrize("body", [b"", b"{", b"not json", b"\xff\xfe{}", "{'single': 1}"])
+@pytest.mark.parametrize("body", [b"", b" \n", ""])
+def test_empty_body_is_named_as_such(body: bytes | str) -> None:
+    with pytest.raises(InvalidRequest, match="the request body is empty"):
+        parse_body(body)
+
+
+@pytest.mark.parametrize("body", [b"{", b"not json", b"\xff\xfe{}", "{'single': 1}"])
 def test_body_that_is_not_json_is_named_as_such(body: bytes | str) -> None:
     with pytest.raises(InvalidRequest, match="the request body is not JSON"):
         parse_body(body)

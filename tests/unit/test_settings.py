@@ -64,7 +64,24 @@ def test_scalar_settings_are_read() -> None:
 def test_unknown_t1ct_variable_is_an_error() -> None:
     message = error_for({"T1CT_DISCOUNT_MOD": "direct_discounts"})
 
-    assert message == "T1CT_DISCOUNT_MOD is not a known setting"
+    assert message == "T1CT_DISCOUNT_MOD: not a known setting (a typo?)"
+
+
+def test_every_unknown_t1ct_variable_is_named_at_once() -> None:
+    message = error_for({"T1CT_LANGAUGE": "de", "T1CT_FOO": "1", "T1CT_LANGUAGE": "de"})
+
+    assert message.startswith("T1CT_FOO, T1CT_LANGAUGE:")
+
+
+def test_several_apps_need_routing() -> None:
+    apps = {
+        "eu": {"base_url": "https://eu.talon.test", "api_key": SECRET},
+        "us": {"base_url": "https://us.talon.test", "api_key": SECRET},
+    }
+
+    message = error_for({"T1CT_APPS": json.dumps(apps)})
+
+    assert message.startswith("T1CT_ROUTING must say which")
 
 
 def test_malformed_json_names_the_variable_and_the_position() -> None:

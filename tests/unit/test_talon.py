@@ -94,9 +94,21 @@ def test_useless_answer_is_a_talon_error(answer: Answer, kind: str, status: int)
 
 
 def test_json_content_type_with_charset_is_accepted() -> None:
-    transport = ScriptedTransport(Answer(200, "Application/JSON; charset=utf-8", b"{}"))
+    answer = b'{"effects": []}'
+    transport = ScriptedTransport(Answer(200, "Application/JSON; charset=utf-8", answer))
 
-    assert update(transport).data == {}
+    assert update(transport).data == {"effects": []}
+
+
+@pytest.mark.parametrize("answer", [b"{}", b'{"effects": null}', b'{"effects": "none"}'])
+def test_session_answer_without_a_list_of_effects_counts_as_no_answer(answer: bytes) -> None:
+    # Read as "no promotions", it would strip the cart of every discount.
+    transport = ScriptedTransport(Answer(200, "application/json", answer))
+
+    with pytest.raises(TalonError) as raised:
+        update(transport)
+
+    assert raised.value.kind == "invalid_response"
 
 
 def test_replay_transport_gives_its_recording_to_any_request() -> None:
