@@ -36,6 +36,13 @@ ROUNDING_MODES = {
 REPLAY_APP = "replay"
 
 
+# The choices of the settings that take one of a few words; tests and tools type their own values
+# with these.
+RouteBy = Literal["currency", "store", "cart_field"]
+DiscountMode = Literal["direct_discounts", "custom_line_items"]
+OrderCloseOn = Literal["created", "paid"]
+CartFailurePolicy = Literal["open", "closed"]
+
 # commercetools' rule for resource keys.
 _TYPE_KEY = r"^[A-Za-z0-9_-]{2,256}$"
 
@@ -72,7 +79,7 @@ class Routing(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    by: Literal["currency", "store", "cart_field"] = "currency"
+    by: RouteBy = "currency"
     apps: dict[str, str] = Field(default_factory=dict)
     field: str = "talon_one_cart_app"
     fallback: str | None = None
@@ -130,7 +137,7 @@ class Settings(BaseModel):
         description="Separator of product id and variant id for `product_id_with_variant_id`.",
     )
 
-    discount_mode: Literal["direct_discounts", "custom_line_items"] = Field(
+    discount_mode: DiscountMode = Field(
         default="direct_discounts",
         description="`direct_discounts`: commercetools Direct Discounts. `custom_line_items`: the "
         "JavaScript accelerator's negative custom line items and external line totals.",
@@ -210,12 +217,12 @@ class Settings(BaseModel):
         default=None,
         description="Id of the customer custom type (the Pulumi stack sets it).",
     )
-    order_close_on: Literal["created", "paid"] = Field(
+    order_close_on: OrderCloseOn = Field(
         default="created",
         description="When an order closes its Talon.One session: at creation, or once its "
         "payment state is `Paid`.",
     )
-    cart_failure_policy: Literal["open", "closed"] = Field(
+    cart_failure_policy: CartFailurePolicy = Field(
         default="open",
         description="When Talon.One cannot evaluate a cart: `open` keeps the cart's promotions "
         "and sets the unavailable flag; `closed` rejects the cart update with a message.",

@@ -99,7 +99,8 @@ def seed_shop(project: Project) -> str:
         prices = {CURRENCY: product.cents}
         create_product(project, product.sku, prices, product.name, tax_category)
 
-    return next(t["id"] for t in types if t["key"] == ct.CART_TYPE_KEY)
+    cart_type_id: str = next(t["id"] for t in types if t["key"] == ct.CART_TYPE_KEY)
+    return cart_type_id
 
 
 # --- The promotion engine ----------------------------------------------------------------------
@@ -552,7 +553,8 @@ def remove_coupon(code: str) -> ShopperChange:
 
 
 def shopper_line(cart: dict[str, Any], sku: str) -> dict[str, Any]:
-    for line in cart["lineItems"]:
+    lines: list[dict[str, Any]] = cart["lineItems"]
+    for line in lines:
         effect = ((line.get("custom") or {}).get("fields") or {}).get(ct.LINE_ITEM_EFFECT)
         if line["variant"].get("sku") == sku and effect is None:
             return line

@@ -49,7 +49,7 @@ from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from functools import partial
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Literal, Self
+from typing import Any, Literal, Self, TypeGuard
 from urllib.parse import parse_qs, unquote, urlsplit
 
 logger = logging.getLogger(__name__)
@@ -484,7 +484,7 @@ def cart_item_problems(items: Any) -> Iterator[dict[str, Any]]:
             yield problem("Invalid value", "price must be a number", f"{pointer}/price")
 
 
-def is_int(value: Any) -> bool:
+def is_int(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
@@ -520,7 +520,8 @@ class StoredSession:
 
     @property
     def state(self) -> str:
-        return self.fields["state"]
+        state: str = self.fields["state"]
+        return state
 
     def cart(self) -> CartFacts:
         lines = tuple(

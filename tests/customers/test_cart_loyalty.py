@@ -191,7 +191,7 @@ def test_the_cart_currency_labels_the_entries(currency: str) -> None:
 def test_pay_with_points_is_sent_and_the_points_spent_are_shown(shop: Project) -> None:
     transport = CheckedTransport()
     runtime = make_runtime(shop, transport, pay_with_points_attribute="PayWithPoints")
-    cart_on_mock = new_cart(shop, **{ct.CART_PAY_WITH_POINTS: True})
+    cart_on_mock = new_cart(shop, fields={ct.CART_PAY_WITH_POINTS: True})
     transport.answer = {
         "effects": [
             effect("setDiscount", name="Paid with points", value=20),

@@ -85,7 +85,9 @@ def settings_env(
     return values
 
 
-def new_cart(project: Project, quantity: int | None = 2, **fields: Any) -> dict[str, Any]:
+def new_cart(
+    project: Project, quantity: int | None = 2, fields: dict[str, Any] | None = None
+) -> dict[str, Any]:
     customer = project.create(
         "customers",
         {"email": PERSONAL[0], "firstName": PERSONAL[1], "lastName": PERSONAL[2], "password": "x"},
@@ -96,14 +98,14 @@ def new_cart(project: Project, quantity: int | None = 2, **fields: Any) -> dict[
         "customerId": customer["id"],
         "customerEmail": PERSONAL[0],
         "lineItems": [{"sku": "SHIRT", "quantity": quantity}] if quantity else [],
-        "custom": {"type": {"typeId": "type", "key": ct.CART_TYPE_KEY}, "fields": fields},
+        "custom": {"type": {"typeId": "type", "key": ct.CART_TYPE_KEY}, "fields": fields or {}},
     }
     return create_cart(project, draft)
 
 
 def coupon_cart(project: Project) -> dict[str, Any]:
     """Two shirts (120 EUR) with a coupon the stand-in knows and one it does not."""
-    return new_cart(project, **{ct.CART_COUPON_CODES: ["summer10", "NOSUCHCODE"]})
+    return new_cart(project, fields={ct.CART_COUPON_CODES: ["summer10", "NOSUCHCODE"]})
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -276,7 +278,7 @@ def test_custom_line_item_mode_actions_are_summarised(capsys, monkeypatch, setti
 
 
 def test_campaigns_are_shown_by_id_when_talon_one_names_none(capsys, settings_env, shop, t1):
-    cart = new_cart(shop, **{ct.CART_REFERRAL_CODE: "FRIEND-1"})
+    cart = new_cart(shop, fields={ct.CART_REFERRAL_CODE: "FRIEND-1"})
     envelope = {"campaignId": 7, "rulesetId": 3, "ruleIndex": 0, "ruleName": "Welcome"}
     answer = {
         "effects": [
@@ -308,7 +310,7 @@ def test_campaigns_are_shown_by_id_when_talon_one_names_none(capsys, settings_en
 
 
 def test_a_coupon_rejected_by_its_campaign_names_the_campaign(capsys, settings_env, shop, t1):
-    cart = new_cart(shop, quantity=None, **{ct.CART_COUPON_CODES: ["SUMMER10"]})
+    cart = new_cart(shop, quantity=None, fields={ct.CART_COUPON_CODES: ["SUMMER10"]})
 
     report = explain_json(capsys, cart["id"])
 

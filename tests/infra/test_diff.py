@@ -33,7 +33,7 @@ def enum(*keys: str, localized: bool = False) -> dict[str, Any]:
     return {"name": name, "values": [{"key": key, "label": label(key)} for key in keys]}
 
 
-CART_TYPE = {
+CART_TYPE: dict[str, Any] = {
     "key": "cart-meta",
     "name": {"en": "Cart"},
     "resourceTypeIds": ["order"],

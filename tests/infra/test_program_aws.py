@@ -290,7 +290,8 @@ def test_provider_blobs_name_their_class_and_carry_no_credentials(lambda_mode) -
 
 
 def _secret_arn(run: OfflineRun, secret: Registration) -> str:
-    return run.one(FUNCTION).inputs["environment"]["variables"]["T1CT_SECRET_ARN"]
+    arn: str = run.one(FUNCTION).inputs["environment"]["variables"]["T1CT_SECRET_ARN"]
+    return arn
 
 
 def _as_list(value: Any) -> list[str]:

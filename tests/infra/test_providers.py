@@ -79,7 +79,8 @@ def wire(props: dict[str, Any]) -> dict[str, Any]:
         struct = loop.run_until_complete(rpc.serialize_properties(props, {}))
     finally:
         loop.close()
-    return rpc.deserialize_properties(struct)
+    properties: dict[str, Any] = rpc.deserialize_properties(struct)
+    return properties
 
 
 def configured(provider_class: type, project: Project) -> Engine:

@@ -66,8 +66,9 @@ def make_runtime(project: Project, transport: CheckedTransport, **overrides: Any
 def evaluate(runtime: Runtime, cart: dict[str, Any]) -> list[dict[str, Any]]:
     accepted, response = handle(extension_input(cart), runtime)
     assert accepted, response
-    assert len(response["actions"]) <= 100
-    return response["actions"]
+    actions: list[dict[str, Any]] = response["actions"]
+    assert len(actions) <= 100
+    return actions
 
 
 @pytest.fixture
@@ -80,7 +81,9 @@ def shop(ct_project: Project) -> Project:
     return ct_project
 
 
-def new_cart(project: Project, currency: str = "EUR", **fields: Any) -> dict[str, Any]:
+def new_cart(
+    project: Project, currency: str = "EUR", fields: dict[str, Any] | None = None
+) -> dict[str, Any]:
     draft: dict[str, Any] = {
         "currency": currency,
         "country": "DE",
@@ -94,7 +97,7 @@ def new_cart(project: Project, currency: str = "EUR", **fields: Any) -> dict[str
 def test_promotions_land_on_the_cart_and_a_second_run_changes_nothing(shop: Project) -> None:
     transport = CheckedTransport()
     runtime = make_runtime(shop, transport)
-    cart = new_cart(shop, **{ct.CART_COUPON_CODES: ["summer10", "SUMMER10"]})
+    cart = new_cart(shop, fields={ct.CART_COUPON_CODES: ["summer10", "SUMMER10"]})
     transport.answer = {
         "effects": [
             effect("setDiscount", name="10% off", value=5),
@@ -165,7 +168,7 @@ def test_rejected_coupon_is_reported_and_not_sent_again(shop: Project) -> None:
     runtime = make_runtime(shop, transport)
     cart = new_cart(
         shop,
-        **{ct.CART_COUPON_ACTION: "apply", ct.CART_COUPON_ACTION_VALUE: "NOPE"},
+        fields={ct.CART_COUPON_ACTION: "apply", ct.CART_COUPON_ACTION_VALUE: "NOPE"},
     )
     transport.answer = {
         "effects": [effect("rejectCoupon", value="NOPE", rejectionReason="CouponNotFound")]

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from handler import custom_types as ct
 from handler.app import Runtime, handle
 from handler.session import Mappings
-from handler.settings import App, Settings
+from handler.settings import App, DiscountMode, Settings
 from handler.talon import ReplayTransport, TalonClient
 from tools.ctmock import (
     CommercetoolsMock,
@@ -44,7 +44,7 @@ def load(kind: str, name: str) -> Any:
     return json.loads((FIXTURES / kind / f"{name}.json").read_text(encoding="utf-8"))
 
 
-def runtime(project: Project, answer: bytes, mode: str) -> Runtime:
+def runtime(project: Project, answer: bytes, mode: DiscountMode) -> Runtime:
     cart_type = project.get_by_key("types", ct.CART_TYPE_KEY)
     tax = project.get_by_key("tax-categories", "standard-de")
     settings_ = Settings(
@@ -61,7 +61,8 @@ def runtime(project: Project, answer: bytes, mode: str) -> Runtime:
 def actions_for(runtime_: Runtime, cart: dict[str, Any]) -> list[dict[str, Any]]:
     accepted, response = handle(extension_input(cart), runtime_)
     assert accepted
-    return response["actions"]
+    actions: list[dict[str, Any]] = response["actions"]
+    return actions
 
 
 def rebuilt_cart(project: Project, event: dict[str, Any]) -> dict[str, Any]:
@@ -141,7 +142,7 @@ MODES = [
 
 @pytest.mark.parametrize(("event", "answer", "mode"), MODES)
 def test_reference_carts_reach_a_fixed_point(
-    ct_project: Project, event: str, answer: str, mode: str
+    ct_project: Project, event: str, answer: str, mode: DiscountMode
 ) -> None:
     project = seeded(ct_project)
     runtime_ = runtime(project, (FIXTURES / "talonone" / f"{answer}.json").read_bytes(), mode)
@@ -168,10 +169,10 @@ def generated_answers(draw: st.DrawFn, line_count: int) -> dict[str, Any]:
     envelope = {"campaignId": 1, "rulesetId": 1, "ruleIndex": 0, "ruleName": "r"}
     effects: list[dict[str, Any]] = []
     for _ in range(draw(st.integers(0, 3))):
-        value = draw(st.decimals(min_value=0, max_value=50, places=3))
+        value = float(draw(st.decimals(min_value=0, max_value=50, places=3)))
         props = {
             "name": draw(st.sampled_from(["10% off", "Summer", "Deal"])),
-            "value": float(value),
+            "value": value,
         }
         effects.append({**envelope, "effectType": "setDiscount", "props": props})
     for position in draw(st.lists(st.integers(0, line_count - 1), max_size=4)):
@@ -183,9 +184,10 @@ def generated_answers(draw: st.DrawFn, line_count: int) -> dict[str, Any]:
         effects.append({**envelope, "effectType": "addFreeItem", "props": props})
     text = json.dumps({"effects": effects, "createdCoupons": [], "createdReferrals": []})
     # Recorded answers carry numbers, not strings.
-    return json.loads(
+    answer: dict[str, Any] = json.loads(
         text.replace('"value": "', '"value": ').replace('", "position"', ', "position"')
     )
+    return answer
 
 
 @settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))

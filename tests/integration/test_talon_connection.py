@@ -20,7 +20,10 @@ API_KEY = "a" * 40
 
 
 def cart_event() -> dict[str, Any]:
-    return json.loads((FIXTURES / "commercetools" / "update-cart-event.json").read_text())
+    event: dict[str, Any] = json.loads(
+        (FIXTURES / "commercetools" / "update-cart-event.json").read_text()
+    )
+    return event
 
 
 @pytest.fixture
@@ -63,7 +66,9 @@ def test_requests_and_answers_follow_the_talon_one_contract(talon: Any) -> None:
 def test_the_stand_in_answer_itself_is_valid(talon: Any) -> None:
     import requests
 
-    body = {"customerSession": {"cartItems": [{"sku": "A", "quantity": 3, "price": 50}]}}
+    body: dict[str, Any] = {
+        "customerSession": {"cartItems": [{"sku": "A", "quantity": 3, "price": 50}]}
+    }
     url = f"{talon.base_url}/v2/customer_sessions/c1"
     response = requests.put(
         url, json=body, headers={"Authorization": f"ApiKey-v1 {API_KEY}"}, timeout=5

@@ -91,9 +91,9 @@ class ProfileTalon(TalonStandIn):
         self.accepted: list[str] = []
         self.accepted_requests = 0
         self._notes = threading.Lock()
-        self._cue: tuple[int, Callable[[], None]] | None = None
+        self._cue: tuple[int, Callable[[], object]] | None = None
 
-    def after_accepting(self, requests: int, then: Callable[[], None]) -> None:
+    def after_accepting(self, requests: int, then: Callable[[], object]) -> None:
         self._cue = (requests, then)
 
     def fail_after(self, requests: int, fault: Fault) -> None:

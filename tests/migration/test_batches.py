@@ -8,17 +8,17 @@ from typing import Any
 
 import pytest
 
-from handler.migration import (
+from handler.migration.batches import (
     NO_ATTRIBUTES,
     UNVERIFIED,
     Batch,
     InvalidBatch,
-    Ledger,
     Plan,
-    Progress,
     batches,
     request_bodies,
 )
+from handler.migration.checkpoint import Ledger
+from handler.migration.progress import Progress
 from handler.settings import App, CustomerProfileMapping, Routing, Settings
 
 APPS = ("eu", "us")

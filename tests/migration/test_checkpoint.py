@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from handler.migration import Checkpoint, CheckpointError, Ledger
+from handler.migration.checkpoint import Checkpoint, CheckpointError, Ledger
 
 
 def test_batches_confirmed_in_order_extend_one_range() -> None:

@@ -150,7 +150,7 @@ def test_ctrl_c_finishes_the_batch_in_flight_and_a_resume_sends_the_rest(
 def start_child(variables: dict[str, str], args: list[str]) -> subprocess.Popen[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("T1CT_", "CTP_"))}
     return subprocess.Popen(
-        [sys.executable, "-m", "handler.migration", "--retry-delay", "0.001", *args],
+        [sys.executable, "-m", "handler", "migrate-customers", "--retry-delay", "0.001", *args],
         cwd=REPO_ROOT,
         env={**clean, **variables},
         stdout=subprocess.PIPE,

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 from handler import custom_types as ct
 from handler.app import Runtime, handle
 from handler.session import Mappings
-from handler.settings import App, Settings
+from handler.settings import App, OrderCloseOn, Settings
 from handler.talon import HttpTransport, TalonClient
 from tests.support.contract import validate_talon_request
 from tests.unit.builders import CART_TYPE_ID, free_line, line_item, money
@@ -143,7 +143,7 @@ class OrderDesk:
     talon: TalonStandIn
     settings: Settings = field(init=False)
     runtime: Runtime = field(init=False)
-    close_on: str = "created"
+    close_on: OrderCloseOn = "created"
 
     def __post_init__(self) -> None:
         self.settings = Settings(
@@ -156,7 +156,10 @@ class OrderDesk:
 
     def open_session(self, raw_order: dict[str, Any]) -> None:
         """The shopper's cart reaches Talon.One through the cart path, as it would before."""
-        request = {"action": "Update", "resource": {"typeId": "cart", "id": CART_ID}}
+        request: dict[str, Any] = {
+            "action": "Update",
+            "resource": {"typeId": "cart", "id": CART_ID},
+        }
         request["resource"]["obj"] = cart_of(raw_order)
         accepted, _ = handle(request, self.runtime)
         assert accepted

@@ -18,7 +18,7 @@ import pytest
 from handler import custom_types as ct
 from handler.app import SAFETY_MARGIN_S, Runtime, handle
 from handler.session import Mappings
-from handler.settings import App, Settings
+from handler.settings import App, CartFailurePolicy, Settings
 from handler.talon import Answer, HttpTransport, TalonClient
 from tools.talon_standin import DEMO_RULES, Fault, TalonStandIn
 
@@ -60,7 +60,9 @@ def talon() -> Iterator[TalonStandIn]:
         yield stand_in
 
 
-def make_runtime(base_url: str, policy: str = "open") -> tuple[Runtime, BudgetRecorder]:
+def make_runtime(
+    base_url: str, policy: CartFailurePolicy = "open"
+) -> tuple[Runtime, BudgetRecorder]:
     settings = Settings(
         apps={"eu": App(base_url=base_url, api_key=API_KEY)},
         cart_type_id=CART_TYPE_ID,

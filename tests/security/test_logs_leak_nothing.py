@@ -20,7 +20,7 @@ from handler.app import Runtime, handle
 from handler.http import handle_http
 from handler.runtime import RuntimeUnavailable, build_runtime
 from handler.session import Mappings
-from handler.settings import App, Settings
+from handler.settings import App, DiscountMode, Settings
 from handler.talon import Answer, TalonClient, TalonError
 
 FIXTURES = Path(__file__).resolve().parents[1] / "data" / "reference-accelerator"
@@ -88,7 +88,7 @@ ANSWERS = {
 }
 
 
-def runtime(answer: Answer | None, mode: str) -> Runtime:
+def runtime(answer: Answer | None, mode: DiscountMode) -> Runtime:
     settings = Settings(
         apps={"eu": App(base_url="https://eu.talon.test", api_key=API_KEY)},
         auth_tokens=TOKENS,
@@ -114,7 +114,7 @@ def assert_clean(text: str, forbidden: set[str]) -> None:
 @pytest.mark.parametrize("answer", sorted(ANSWERS))
 @pytest.mark.parametrize("mode", ["direct_discounts", "custom_line_items"])
 def test_handling_every_fixture_logs_no_secret_or_personal_data(
-    logs: pytest.LogCaptureFixture, answer: str, mode: str
+    logs: pytest.LogCaptureFixture, answer: str, mode: DiscountMode
 ) -> None:
     fixtures = events()
     forbidden = {API_KEY, *TOKENS} | {

@@ -30,7 +30,9 @@ def ids(page: dict[str, Any]) -> list[str]:
     return [resource["id"] for resource in page["results"]]
 
 
-def test_sort_by_id_ascending_and_descending(ct_project: Project, customers: list[dict]) -> None:
+def test_sort_by_id_ascending_and_descending(
+    ct_project: Project, customers: list[dict[str, Any]]
+) -> None:
     every_id = sorted(customer["id"] for customer in customers)
 
     ascending = ct_project.query("customers", sort="id asc", limit=CUSTOMERS)
@@ -40,7 +42,7 @@ def test_sort_by_id_ascending_and_descending(ct_project: Project, customers: lis
     assert ids(descending) == every_id[::-1]
 
 
-def test_sort_by_another_field(ct_project: Project, customers: list[dict]) -> None:
+def test_sort_by_another_field(ct_project: Project, customers: list[dict[str, Any]]) -> None:
     page = ct_project.query("customers", sort="email desc", limit=5)
 
     emails = [customer["email"] for customer in page["results"]]
@@ -48,7 +50,7 @@ def test_sort_by_another_field(ct_project: Project, customers: list[dict]) -> No
 
 
 def test_without_sort_the_order_is_still_insertion_order(
-    ct_project: Project, customers: list[dict]
+    ct_project: Project, customers: list[dict[str, Any]]
 ) -> None:
     page = ct_project.query("customers", limit=CUSTOMERS)
 
@@ -56,7 +58,7 @@ def test_without_sort_the_order_is_still_insertion_order(
 
 
 def test_id_cursor_paging_visits_every_customer_once_in_id_order(
-    ct_project: Project, customers: list[dict]
+    ct_project: Project, customers: list[dict[str, Any]]
 ) -> None:
     seen: list[str] = []
     last = None

@@ -80,7 +80,8 @@ def update(
     response = send(http, "PUT", url, body)
 
     assert response.status_code == 200, response.text
-    return response.json()
+    answer: dict[str, Any] = response.json()
+    return answer
 
 
 def is_stored(http: requests.Session, t1: TalonStandIn, session_id: str) -> bool:
@@ -680,7 +681,9 @@ def test_running_the_module_prints_its_url_and_rules_labelled_as_a_stand_in():
         reader.start()
         try:
             banner = read_until(lines, "Press Ctrl-C")
-            url = re.search(r"http://127\.0\.0\.1:\d+", banner).group()
+            found = re.search(r"http://127\.0\.0\.1:\d+", banner)
+            assert found is not None, banner
+            url = found.group()
             body = {"customerSession": {"cartItems": [item("MUG", 1, 10.0)]}}
             headers = {"Authorization": "ApiKey-v1 cli-key"}
             answer = requests.put(
@@ -706,7 +709,7 @@ def collect(stream: IO[str], lines: queue.Queue[str]) -> None:
 
 
 def read_until(lines: queue.Queue[str], marker: str) -> str:
-    seen = []
+    seen: list[str] = []
     while not seen or marker not in seen[-1]:
         seen.append(lines.get(timeout=TIMEOUT))
     return "".join(seen)

@@ -19,7 +19,7 @@ from handler.effects import parse_effects
 from handler.money import fraction_digits
 from handler.promotions import Promotions, evaluate
 from handler.session import Mappings, build_session
-from handler.settings import ROUNDING_MODES, App, Routing, Settings
+from handler.settings import ROUNDING_MODES, App, RouteBy, Routing, Settings
 from handler.talon import Answer, TalonClient, TalonError
 
 TAX_CATEGORY = "tax-category-1"
@@ -57,7 +57,7 @@ def line_item_settings(**overrides: Any) -> Settings:
     )
 
 
-def routed_by(by: str, apps: dict[str, str], fallback: str | None = None, **kw: Any) -> Routing:
+def routed_by(by: RouteBy, apps: dict[str, str], fallback: str | None = None, **kw: Any) -> Routing:
     return Routing(by=by, apps=apps, fallback=fallback, **kw)
 
 

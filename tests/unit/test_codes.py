@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from handler import custom_types as ct
@@ -9,7 +11,7 @@ from handler.codes import MAX_CODE_LENGTH, requested_coupons, requested_referral
 from tests.unit.builders import cart, coupon_marker, custom_line, line_item, parsed
 
 
-def coupons_of(fields: dict[str, object], *custom_lines: dict[str, object]) -> tuple[str, ...]:
+def coupons_of(fields: dict[str, Any], *custom_lines: dict[str, Any]) -> tuple[str, ...]:
     return requested_coupons(
         parsed(cart(line_item(), fields=fields, custom_lines=custom_lines))
     ).codes

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -33,8 +34,8 @@ def load(path: Path) -> dict[str, Any]:
     return document
 
 
-def triggers(workflow: dict[str, Any]) -> dict[str, Any]:
-    # YAML 1.1 reads the bare key `on` as the boolean true.
+def triggers(workflow: Mapping[Any, Any]) -> dict[str, Any]:
+    # YAML 1.1 reads the bare key `on` as the boolean true, so not every key is a string.
     value = workflow.get("on", workflow.get(True))
     if isinstance(value, str):
         return {value: None}
