@@ -19,7 +19,7 @@ from handler.effects import parse_effects
 from handler.money import fraction_digits
 from handler.promotions import Promotions, evaluate
 from handler.session import Mappings, build_session
-from handler.settings import ROUNDING_MODES, App, RouteBy, Routing, Settings
+from handler.settings import ROUNDING_MODES, App, Settings
 from handler.talon import Answer, TalonClient, TalonError
 
 TAX_CATEGORY = "tax-category-1"
@@ -55,10 +55,6 @@ def line_item_settings(**overrides: Any) -> Settings:
     return settings(
         discount_mode="custom_line_items", discount_tax_category_id=TAX_CATEGORY, **overrides
     )
-
-
-def routed_by(by: RouteBy, apps: dict[str, str], fallback: str | None = None, **kw: Any) -> Routing:
-    return Routing(by=by, apps=apps, fallback=fallback, **kw)
 
 
 # Carts ------------------------------------------------------------------------------------------
