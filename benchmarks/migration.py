@@ -7,9 +7,9 @@ reported.
 
 The customers come from two sources:
 
-- the commercetools mock, seeded through its import route. The mock copies every stored customer
-  on each query, so with 100,000 customers each page of 500 costs it about a second (200 pages:
-  minutes) and it alone sets the pace;
+- the commercetools mock, seeded through its import route. Each query still scans every stored
+  customer (copying only the page it returns), so with 100,000 customers the mock's pages cost
+  more than the fake's;
 - a light commercetools fake in this process that answers the same id-cursor queries from a
   sorted list of pre-encoded customers, so the figure shows what the migration itself can do.
 """

@@ -53,7 +53,8 @@ def plan_cart(
         cart, promotions.free_items, settings
     )
     notes.update(discounts.skipped)
-    notes.update({"free item with unusable SKU": len(invalid_free)} if invalid_free else {})
+    if invalid_free:
+        notes["free item with unusable SKU"] += len(invalid_free)
 
     wanted = _wanted_fields(cart, coupons, promotions, discounts.applied, settings)
     wanted[ct.CART_LOYALTY_POINTS] = cart_loyalty(

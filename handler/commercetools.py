@@ -22,6 +22,10 @@ REQUEST_TIMEOUT_S = 30.0
 MAX_CONFLICT_RETRIES = 3
 
 
+# An http(s) URL; anything else is a settings mistake, named as such.
+_URL = r"^https?://[^\s/]+(/[^\s]*)?$"
+
+
 class CommercetoolsError(Exception):
     """commercetools refused or failed a request; ``status`` and ``code`` say how."""
 
@@ -40,10 +44,14 @@ class Connection(BaseModel):
     client_id: str = Field(alias="CTP_CLIENT_ID", min_length=1)
     client_secret: str = Field(alias="CTP_CLIENT_SECRET", min_length=1, repr=False)
     auth_url: str = Field(
-        default="https://auth.europe-west1.gcp.commercetools.com", alias="CTP_AUTH_URL"
+        default="https://auth.europe-west1.gcp.commercetools.com",
+        alias="CTP_AUTH_URL",
+        pattern=_URL,
     )
     api_url: str = Field(
-        default="https://api.europe-west1.gcp.commercetools.com", alias="CTP_API_URL"
+        default="https://api.europe-west1.gcp.commercetools.com",
+        alias="CTP_API_URL",
+        pattern=_URL,
     )
     scopes: str = Field(default="", alias="CTP_SCOPES")
 
@@ -53,9 +61,12 @@ class Connection(BaseModel):
         try:
             return cls.model_validate(values)
         except ValidationError as exc:
-            error = exc.errors(include_input=False)[0]
-            name = str(error["loc"][0]) if error["loc"] else "CTP_*"
-            raise SettingsError(f"{name}: {error['msg']}") from None
+            # Every variable at fault at once, so a missing set is fixed in one go.
+            problems = [
+                f"{error['loc'][0] if error['loc'] else 'CTP_*'}: {error['msg']}"
+                for error in exc.errors(include_input=False)
+            ]
+            raise SettingsError("; ".join(problems)) from None
 
 
 class Commercetools:

@@ -216,9 +216,9 @@ class _Sender:
                     self.app, method, path, body, remaining, idempotency_key=key
                 )
             except TalonError as exc:
-                if exc.status is not None and 200 <= exc.status < 300:
-                    # Talon.One did it; only its answer was unreadable, and none is needed.
-                    return {}
+                # An unreadable answer, even with a 2xx status (a proxy's page, a wrong URL),
+                # proves nothing: the change stays pending, and sending it again is safe (a
+                # repeated close or cancel is recognised, a return carries its idempotency key).
                 if attempt >= attempts or not _worth_retrying(exc):
                     raise
                 if self.deadline - time.monotonic() - RETRY_PAUSE_S < MIN_CALL_S:

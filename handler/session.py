@@ -61,12 +61,14 @@ def build_session(
     positions: list[str] = []
     raw_value = raw_cart.get("lineItems")
     raw_lines: list[Any] = raw_value if isinstance(raw_value, list) else []
+    # Built once per cart rather than once per line.
+    languages = settings.languages
 
     for index, line in enumerate(cart.line_items):
         if not is_sent_to_talon(line):
             continue
         raw_line = raw_lines[index] if index < len(raw_lines) else {}
-        items.append(_cart_item(line, raw_line, settings, mappings))
+        items.append(_cart_item(line, raw_line, settings, mappings, languages))
         positions.append(line.id)
 
     _check_limits(items)
@@ -118,14 +120,18 @@ def is_sent_to_talon(line: LineItem) -> bool:
 
 
 def _cart_item(
-    line: LineItem, raw_line: dict[str, Any], settings: Settings, mappings: Mappings
+    line: LineItem,
+    raw_line: dict[str, Any],
+    settings: Settings,
+    mappings: Mappings,
+    languages: tuple[str, ...],
 ) -> dict[str, Any]:
     item: dict[str, Any] = {
         "sku": item_sku(line, settings) or line.id,
         "quantity": line.quantity,
     }
 
-    name = localized(line.name, settings.languages)
+    name = localized(line.name, languages)
     if name:
         item["name"] = name
 
@@ -138,7 +144,7 @@ def _cart_item(
     if settings.original_price_attribute and original is not None and original is not price:
         attributes[settings.original_price_attribute] = original.amount
 
-    category = _category(line, settings)
+    category = _category(line, settings, languages)
     if category:
         item["category"] = category
 
@@ -150,10 +156,10 @@ def _cart_item(
     return item
 
 
-def _category(line: LineItem, settings: Settings) -> str | None:
+def _category(line: LineItem, settings: Settings, languages: tuple[str, ...]) -> str | None:
     if settings.category_attribute:
         value = _attribute_text(
-            _variant_attributes(line).get(settings.category_attribute), settings.languages
+            _variant_attributes(line).get(settings.category_attribute), languages
         )
         return value or None
 

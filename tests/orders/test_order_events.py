@@ -332,6 +332,24 @@ def test_a_change_talon_one_does_not_take_is_recorded_as_pending(
     assert desk.session_state() == "open"
 
 
+@pytest.mark.parametrize("fault", [Fault.invalid_json, Fault.wrong_content_type])
+def test_an_unreadable_answer_leaves_the_close_pending(
+    desk: OrderDesk, talon: TalonStandIn, fault: Any
+) -> None:
+    placed = order()
+    desk.open_session(placed)
+    talon.set_fault(fault())
+
+    event = desk.event(placed, "Create")
+
+    # A page from a proxy or a wrong URL proves nothing: the close is not taken for done.
+    names = [action["name"] for action in event.actions]
+    assert ct.ORDER_PENDING_CHANGES in names
+    assert ct.ORDER_SESSION_STATE not in names
+    pending = json.loads(event.actions[names.index(ct.ORDER_PENDING_CHANGES)]["value"])
+    assert [change["change"] for change in pending] == ["close"]
+
+
 def test_a_pending_change_goes_with_the_next_event(desk: OrderDesk, talon: TalonStandIn) -> None:
     placed = order(returns=[returned(("ri-1", "shirt", 1))])
     desk.open_session(placed)
