@@ -89,7 +89,9 @@ def _direct_discounts(cart: Cart, promotions: Promotions, settings: Settings) ->
         drafts.append(_direct(discount.amount, currency, {"type": "shipping"}))
         plan.applied.append(_applied(discount, currency, "shipping"))
 
-    if _direct_signature(drafts) != _direct_signature(list(cart.direct_discounts)):
+    # Lists of different lengths differ; only equal-length ones need their signatures compared.
+    current = list(cart.direct_discounts)
+    if len(drafts) != len(current) or _direct_signature(drafts) != _direct_signature(current):
         plan.last.append({"action": "setDirectDiscounts", "discounts": drafts})
 
     # Leftovers of the other mode (or of the JavaScript accelerator) go.

@@ -163,11 +163,12 @@ def parse_effects(raw_effects: Any) -> ParsedEffects:
     except ValidationError:
         items = [_one(raw, parsed) for raw in raw_effects]
 
+    # Exact type check rather than isinstance on pydantic models (ABCMeta, slower per effect).
     for item in items:
-        if isinstance(item, Effect):
-            parsed.effects.append(item)
-        elif isinstance(item, _Other):
+        if type(item) is _Other:
             parsed.unknown[str(item.effect_type)] += 1
+        elif item is not None:
+            parsed.effects.append(item)
     return parsed
 
 

@@ -70,19 +70,21 @@ def evaluate(
     coupon_by_id = _coupon_codes_by_id(parsed.effects)
     per_line: dict[str, tuple[str, Decimal, str | None]] = {}
 
+    # Exact type checks: props models are never subclassed, and isinstance on a pydantic model
+    # goes through ABCMeta, several times slower per effect.
     for effect in parsed.effects:
         props = effect.props
         coupon = (
             coupon_by_id.get(effect.triggered_by_coupon) if effect.triggered_by_coupon else None
         )
 
-        if isinstance(props, SetDiscount):
+        if type(props) is SetDiscount:
             amount = _minor(props.value, digits, rounding, promotions)
             if amount > 0:
                 promotions.cart_discounts.append(Discount(props.name, amount, coupon))
-        elif isinstance(props, SetDiscountPerItem):
+        elif type(props) is SetDiscountPerItem:
             _add_item_discount(per_line, props, coupon, positions, promotions)
-        elif isinstance(props, SetDiscountPerAdditionalCost):
+        elif type(props) is SetDiscountPerAdditionalCost:
             amount = _minor(props.value, digits, rounding, promotions)
             if amount > 0:
                 promotions.cost_discounts.append(
@@ -93,9 +95,9 @@ def evaluate(
                         additional_cost=props.additional_cost,
                     )
                 )
-        elif isinstance(props, AddFreeItem):
+        elif type(props) is AddFreeItem:
             promotions.free_items[props.sku] = promotions.free_items.get(props.sku, 0) + 1
-        elif isinstance(props, LoyaltyPoints):
+        elif type(props) is LoyaltyPoints:
             _add_points(effect.type, props, promotions)
         else:
             _add_message(effect, promotions)
@@ -126,7 +128,7 @@ def _coupon_codes_by_id(effects: list[Effect]) -> dict[int, str]:
         for effect in effects
         if effect.type == "acceptCoupon"
         and effect.triggered_by_coupon is not None
-        and isinstance(effect.props, CodeAccepted)
+        and type(effect.props) is CodeAccepted
     }
 
 
@@ -160,14 +162,14 @@ def _add_points(effect_type: str, props: LoyaltyPoints, promotions: Promotions) 
 def _add_message(effect: Effect, promotions: Promotions) -> None:
     props = effect.props
 
-    if isinstance(props, ShowNotification):
+    if type(props) is ShowNotification:
         if props.notification_type not in NOTIFICATION_TYPES:
             promotions.skipped["showNotification of unknown type"] += 1
             return
         promotions.notifications.append(
             _notification(props.notification_type, props.body, effect.type, title=props.title)
         )
-    elif isinstance(props, CodeRejected):
+    elif type(props) is CodeRejected:
         rejection = Rejection(props.value, props.rejection_reason)
         if effect.type == "rejectCoupon":
             promotions.rejected_coupons.append(rejection)
@@ -176,7 +178,7 @@ def _add_message(effect: Effect, promotions: Promotions) -> None:
         promotions.notifications.append(
             _notification("Error", props.value, effect.type, code=props.rejection_reason)
         )
-    elif isinstance(props, CodeAccepted):
+    elif type(props) is CodeAccepted:
         if effect.type == "acceptCoupon":
             promotions.accepted_coupons.append(props.value)
         else:

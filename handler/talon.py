@@ -236,7 +236,8 @@ def _decode(answer: Answer) -> dict[str, Any]:
         raise TalonError("invalid_response", f"content type {answer.content_type!r}", 200)
     try:
         # Amounts stay exact: every JSON number with a fraction becomes a Decimal.
-        data = json.loads(answer.content, parse_float=Decimal)
+        text = answer.content.decode(json.detect_encoding(answer.content), "surrogatepass")
+        data = _ANSWER_JSON.decode(text)
     except json.JSONDecodeError as exc:
         raise TalonError("invalid_response", f"answer is not JSON ({exc.msg})", 200) from None
     except UnicodeDecodeError:
@@ -254,4 +255,6 @@ def _json_number(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
+# Built once: json.loads with parse_float builds a new decoder and scanner on every call.
+_ANSWER_JSON = json.JSONDecoder(parse_float=Decimal)
 _BODY_JSON = json.JSONEncoder(default=_json_number, separators=(",", ":"))
