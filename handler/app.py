@@ -24,6 +24,7 @@ from handler.extension import (
     InvalidRequest,
     error_response,
     parse_request,
+    unreadable_fields,
     update_response,
 )
 from handler.logs import log_event
@@ -106,7 +107,7 @@ def _handle_cart(
     except ValidationError as exc:
         # Not a cart commercetools would send; leave it as it is rather than block the shopper.
         log["outcome"] = "unreadable_cart"
-        log["problems"] = [".".join(map(str, e["loc"])) for e in exc.errors(include_input=False)]
+        log["problems"] = unreadable_fields(exc)
         return []
 
     routed = route(cart, settings)

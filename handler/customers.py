@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from handler.cart import CustomFields
 from handler.cart_fields import customer_type
 from handler.effects import parse_effects
-from handler.extension import ExtensionRequest
+from handler.extension import ExtensionRequest, unreadable_fields
 from handler.loyalty import programs_of
 from handler.profile import profile_attributes
 from handler.profile_effects import ProfileAnswer, plan_customer
@@ -76,7 +76,7 @@ def _sync(request: ExtensionRequest, runtime: Runtime, log: dict[str, Any]) -> l
         customer = Customer.model_validate(request.obj)
     except ValidationError as exc:
         log["outcome"] = "unreadable_customer"
-        log["problems"] = [".".join(map(str, e["loc"])) for e in exc.errors(include_input=False)]
+        log["problems"] = unreadable_fields(exc)
         return []
 
     if settings.customer_profile.only_verified_profiles and not customer.is_email_verified:

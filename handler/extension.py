@@ -11,6 +11,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import ValidationError
+
 HANDLED_TYPES = ("cart", "customer", "order")
 
 
@@ -64,6 +66,11 @@ def parse_request(payload: Any) -> ExtensionRequest:
         raise InvalidRequest("the resource has no id")
 
     return ExtensionRequest(action, type_id, resource_id, obj)
+
+
+def unreadable_fields(error: ValidationError) -> list[str]:
+    """The paths of the fields a resource model could not read, for the log (never the values)."""
+    return [".".join(map(str, problem["loc"])) for problem in error.errors(include_input=False)]
 
 
 def update_response(actions: list[dict[str, Any]]) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from urllib.parse import quote
 from pydantic import ValidationError
 
 from handler.cart_fields import field_actions
+from handler.extension import unreadable_fields
 from handler.order_plan import Change, OrderPlan, plan_order
 from handler.order_state import Order, OrderRecord, read_record, record_fields
 from handler.routing import route
@@ -98,7 +99,7 @@ def handle_order(
         order = Order.model_validate(raw)
     except ValidationError as exc:
         log["outcome"] = "unreadable_order"
-        log["problems"] = [".".join(map(str, e["loc"])) for e in exc.errors(include_input=False)]
+        log["problems"] = unreadable_fields(exc)
         return []
 
     result = sync_order(order, settings, talon, budget_s)
