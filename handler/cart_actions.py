@@ -7,10 +7,11 @@ it may target exists.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
+
+from pydantic_core import to_json
 
 from handler import custom_types as ct
 from handler.cart import Cart
@@ -24,9 +25,6 @@ from handler.settings import Settings
 
 # commercetools applies at most this many actions returned by an extension.
 MAX_ACTIONS = 100
-
-# JSON text written into cart fields: compact, and stable so unchanged values compare equal.
-_FIELD_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
 @dataclass
@@ -154,15 +152,24 @@ def _kept_coupons(coupons: RequestedCoupons, promotions: Promotions) -> list[str
     return kept
 
 
+def field_text(values: list[Any]) -> str:
+    """JSON text for a cart field: compact and stable, so unchanged values compare equal.
+
+    The values are texts and whole numbers; for those this is the same text as Python's
+    ``json.dumps(values, ensure_ascii=False, separators=(",", ":"))``, several times faster.
+    """
+    return to_json(values).decode()
+
+
 def _json(values: list[Any]) -> str | None:
-    return _FIELD_JSON.encode(values) if values else None
+    return field_text(values) if values else None
 
 
 def _priced_record(priced: list[str], pending: list[str], settings: Settings) -> str | None:
     if settings.discount_mode == "custom_line_items":
         # Written even when empty: its presence tells later updates the record is complete.
-        return _FIELD_JSON.encode([*priced, *pending])
-    return _FIELD_JSON.encode(pending) if pending else None
+        return field_text([*priced, *pending])
+    return field_text(pending) if pending else None
 
 
 def _is_price_reset(action: dict[str, Any]) -> bool:

@@ -20,7 +20,9 @@ from handler.settings import Settings
 MAX_CART_ITEMS = 1000
 MAX_TOTAL_QUANTITY = 10_000
 
-RESPONSE_CONTENT = ["customerSession", "loyalty"]
+# Effects always come back; the loyalty block feeds the cart's points field. The session itself is
+# not asked back: the cart flow never reads it, and for a big cart it is most of the answer.
+RESPONSE_CONTENT = ["loyalty"]
 
 
 class CartTooLarge(ValueError):

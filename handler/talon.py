@@ -13,6 +13,8 @@ from decimal import Decimal
 from typing import Any, Protocol
 from urllib.parse import quote, urlencode
 
+from pydantic_core import from_json
+
 from handler.settings import App
 
 # An answer bigger than this is not a session update; reading it would only eat the deadline.
@@ -235,13 +237,11 @@ def _decode(answer: Answer) -> dict[str, Any]:
     if "json" not in answer.content_type.lower():
         raise TalonError("invalid_response", f"content type {answer.content_type!r}", 200)
     try:
-        # Amounts stay exact: every JSON number with a fraction becomes a Decimal.
-        text = answer.content.decode(json.detect_encoding(answer.content), "surrogatepass")
-        data = _ANSWER_JSON.decode(text)
-    except json.JSONDecodeError as exc:
-        raise TalonError("invalid_response", f"answer is not JSON ({exc.msg})", 200) from None
-    except UnicodeDecodeError:
-        raise TalonError("invalid_response", "answer is not UTF-8 text", 200) from None
+        # Talon.One writes its numbers as float64 values in their shortest form, so reading them
+        # as floats loses no digit; the effect models turn them into Decimals of those digits.
+        data = from_json(answer.content)
+    except ValueError as exc:
+        raise TalonError("invalid_response", f"answer is not JSON ({exc})", 200) from None
     if not isinstance(data, dict):
         raise TalonError("invalid_response", "answer is not a JSON object", 200)
     return data
@@ -255,6 +255,4 @@ def _json_number(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
-# Built once: json.loads with parse_float builds a new decoder and scanner on every call.
-_ANSWER_JSON = json.JSONDecoder(parse_float=Decimal)
 _BODY_JSON = json.JSONEncoder(default=_json_number, separators=(",", ":"))

@@ -143,7 +143,7 @@ def test_the_dry_run_follows_the_spec_and_asks_for_campaign_details(capsys, sett
     assert request.query == {"dry": ["true"]}
     validate_talon_request("PUT", url_of(t1, request), request.headers, request.body)
     assert set(request.body["responseContent"]) >= {
-        "customerSession",
+        "loyalty",
         "triggeredCampaigns",
         "ruleFailureReasons",
         "coupons",

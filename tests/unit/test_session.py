@@ -44,11 +44,12 @@ def items_of(raw: dict[str, Any], config: Settings | None = None) -> list[dict[s
 # Identity and shape
 
 
-def test_session_id_is_the_cart_id_and_answer_content_is_asked_for() -> None:
+def test_session_id_is_the_cart_id_and_only_needed_answer_content_is_asked_for() -> None:
     request = session_of(cart(line_item(), cart_id="cart-42"))
 
     assert request.session_id == "cart-42"
-    assert request.body["responseContent"] == ["customerSession", "loyalty"]
+    # Not the session echo: the cart flow never reads it back.
+    assert request.body["responseContent"] == ["loyalty"]
 
 
 def test_registered_customer_is_the_session_profile() -> None:

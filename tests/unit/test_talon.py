@@ -8,7 +8,10 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from handler.effects import parse_effects
 from handler.talon import (
     MAX_RESPONSE_BYTES,
     Answer,
@@ -69,11 +72,31 @@ def test_sent_requests_are_recorded_when_asked() -> None:
     assert sent.body["customerSession"]["cartItems"][0]["price"] == 4.95
 
 
-def test_answer_amounts_are_read_as_exact_decimals() -> None:
-    result = update(ScriptedTransport(ok(set_discount("d", "149.3"))))
+@pytest.mark.parametrize(
+    "written", ["149.3", "149.30", "0.1", "2.675", "33.333333333333336", "9999999999999.99", "1e2"]
+)
+def test_answer_amounts_become_decimals_of_the_digits_talon_one_wrote(written: str) -> None:
+    answer = b'{"effects": [{"effectType": "setDiscount", "props": {"name": "d", "value": %s}}]}'
+    transport = ScriptedTransport(Answer(200, "application/json", answer % written.encode()))
 
-    assert result.status == 200
-    assert result.data["effects"][0]["props"]["value"] == Decimal("149.3")
+    (effect,) = parse_effects(update(transport).data["effects"]).effects
+
+    assert effect.props.value == Decimal(written)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.decimals(
+        allow_nan=False, allow_infinity=False, places=3, min_value=-(10**11), max_value=10**11
+    )
+)
+def test_any_amount_of_up_to_15_digits_survives_the_answer(amount: Decimal) -> None:
+    # Money amounts with at most 15 significant digits are exact through float64's shortest form.
+    transport = ScriptedTransport(ok(set_discount("d", str(amount))))
+
+    (effect,) = parse_effects(update(transport).data["effects"]).effects
+
+    assert effect.props.value == amount
 
 
 @pytest.mark.parametrize(
