@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, AliasPath, BaseModel, ConfigDict, Field
 
 from handler import custom_types as ct
 from handler.money import fraction_digits, minor_to_decimal
@@ -59,44 +59,42 @@ class CustomFields(_Model):
     fields: dict[str, Any] = Field(default_factory=dict)
 
 
-class DiscountedPrice(_Model):
-    value: Money | None = None
-
-
-class Price(_Model):
-    value: Money | None = None
-    discounted: DiscountedPrice | None = None
-
-    @property
-    def effective(self) -> Money | None:
-        """The unit price after commercetools product discounts, if any."""
-        if self.discounted is not None and self.discounted.value is not None:
-            return self.discounted.value
-        return self.value
-
-
-class Variant(_Model):
-    id: int | None = None
-    sku: str | None = None
-    key: str | None = None
-    # Kept raw: only an item attribute mapping reads them, and parsing them costs most of the time.
-    attributes: Any = ()
-
-
 class LineItem(_Model):
+    """A line item. Its variant, price and product type are read straight into the line, not as
+    models of their own: carts are parsed on every update, and each nested model costs time."""
+
     id: str = ""
     key: str | None = None
     product_id: str | None = Field(default=None, alias="productId")
     product_key: str | None = Field(default=None, alias="productKey")
     name: dict[str, str] = Field(default_factory=dict)
-    variant: Variant = Field(default_factory=Variant)
-    price: Price | None = None
+    variant_id: int | None = Field(default=None, validation_alias=AliasPath("variant", "id"))
+    sku: str | None = Field(default=None, validation_alias=AliasPath("variant", "sku"))
+    # Kept raw: only an item attribute mapping reads them, and parsing them costs most of the time.
+    variant_attributes: Any = Field(default=(), validation_alias=AliasPath("variant", "attributes"))
+    list_price: Money | None = Field(default=None, validation_alias=AliasPath("price", "value"))
+    discounted_price: Money | None = Field(
+        default=None, validation_alias=AliasPath("price", "discounted", "value")
+    )
     quantity: int = 0
     price_mode: str | None = Field(default=None, alias="priceMode")
     line_item_mode: str | None = Field(default=None, alias="lineItemMode")
-    total_price: Money | None = Field(default=None, alias="totalPrice")
+    total_cent_amount: int | None = Field(
+        default=None, validation_alias=AliasPath("totalPrice", "centAmount")
+    )
     custom: CustomFields | None = None
-    product_type: Reference | None = Field(default=None, alias="productType")
+    # The product type's key is there only when the reference is expanded (or carries it).
+    product_type_key: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices(
+            AliasPath("productType", "key"), AliasPath("productType", "obj", "key")
+        ),
+    )
+
+    @property
+    def unit_price(self) -> Money | None:
+        """The unit price after commercetools product discounts, if any."""
+        return self.discounted_price if self.discounted_price is not None else self.list_price
 
     @property
     def effect(self) -> str | None:
@@ -156,7 +154,7 @@ class Cart(_Model):
         if self.total_price is not None and self.total_price.currency:
             return self.total_price.currency
         for line in self.line_items:
-            money = line.price.value if line.price else None
+            money = line.list_price
             if money is not None and money.currency:
                 return money.currency
         return ""

@@ -71,12 +71,12 @@ def _direct_discounts(cart: Cart, promotions: Promotions, settings: Settings) ->
     for discount in promotions.item_discounts:
         line = lines.get(discount.line_item_id or "")
         amount = _capped(discount.amount, line)
-        if line is None or not line.variant.sku or amount <= 0:
+        if line is None or not line.sku or amount <= 0:
             plan.skipped.append("item discount on a line without SKU or price")
             continue
         target = {
             "type": "lineItems",
-            "predicate": f"sku = {_quoted(line.variant.sku)}",
+            "predicate": f"sku = {_quoted(line.sku)}",
         }
         # The amount is the whole line's discount: spread it over the line's units.
         drafts.append(_direct(amount, currency, target, "ProportionateDistribution"))
@@ -270,7 +270,7 @@ def _same_identity(existing: CustomLineItem, draft: dict[str, Any], settings: Se
 
 
 def _external_total(line: LineItem, discount: int) -> dict[str, Any] | None:
-    unit = line.price.effective if line.price else None
+    unit = line.unit_price
     if unit is None or line.quantity < 1:
         return None
     total = max(unit.cent_amount * line.quantity - discount, 0)
@@ -287,11 +287,7 @@ def _external_total(line: LineItem, discount: int) -> dict[str, Any] | None:
 
 
 def _has_total(line: LineItem, total: int) -> bool:
-    return (
-        line.price_mode == "ExternalTotal"
-        and line.total_price is not None
-        and line.total_price.cent_amount == total
-    )
+    return line.price_mode == "ExternalTotal" and line.total_cent_amount == total
 
 
 def _accelerator_traces(cart: Cart, settings: Settings) -> bool:
@@ -320,7 +316,7 @@ def _price_resets(cart: Cart, keep: set[str], legacy: bool) -> list[dict[str, An
 
 def _capped(amount: int, line: LineItem | None) -> int:
     """A line's discount never exceeds what the line costs."""
-    unit = line.price.effective if line is not None and line.price else None
+    unit = line.unit_price if line is not None else None
     if line is None or unit is None:
         return 0
     return min(amount, unit.cent_amount * line.quantity)

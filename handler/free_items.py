@@ -90,8 +90,8 @@ def _identity(line: LineItem, settings: Settings) -> str:
     if settings.sku_type == "product_id":
         return line.product_id or ""
     if settings.sku_type == "product_id_with_variant_id":
-        return f"{line.product_id}{settings.sku_separator}{line.variant.id}"
-    return line.variant.sku or ""
+        return f"{line.product_id}{settings.sku_separator}{line.variant_id}"
+    return line.sku or ""
 
 
 def _product_reference(sku: str, settings: Settings) -> dict[str, Any]:

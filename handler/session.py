@@ -102,8 +102,8 @@ def item_sku(line: LineItem, settings: Settings) -> str:
     if settings.sku_type == "product_id":
         return product_id
     if settings.sku_type == "product_id_with_variant_id":
-        return f"{product_id}{settings.sku_separator}{line.variant.id or 1}"
-    return line.variant.sku or product_id
+        return f"{product_id}{settings.sku_separator}{line.variant_id or 1}"
+    return line.sku or product_id
 
 
 def localized(names: dict[str, str], languages: tuple[str, ...]) -> str | None:
@@ -137,12 +137,12 @@ def _cart_item(
     if name:
         item["name"] = name
 
-    price = line.price.effective if line.price else None
+    price = line.unit_price
     if price is not None:
         item["price"] = price.amount
 
     attributes: dict[str, Any] = {}
-    original = line.price.value if line.price else None
+    original = line.list_price
     if settings.original_price_attribute and original is not None and original is not price:
         attributes[settings.original_price_attribute] = original.amount
 
@@ -165,8 +165,7 @@ def _category(line: LineItem, settings: Settings, languages: tuple[str, ...]) ->
         )
         return value or None
 
-    product_type = line.product_type
-    return product_type.resolved_key if product_type is not None else None
+    return line.product_type_key
 
 
 def _attribute_text(value: Any, languages: tuple[str, ...]) -> str | None:
@@ -186,7 +185,7 @@ def _attribute_text(value: Any, languages: tuple[str, ...]) -> str | None:
 
 
 def _variant_attributes(line: LineItem) -> dict[str, Any]:
-    raw = line.variant.attributes
+    raw = line.variant_attributes
     if not isinstance(raw, list):
         return {}
     return {

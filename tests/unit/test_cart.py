@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
+
 from handler import custom_types as ct
 from handler.cart import Cart, Reference
 from tests.unit.builders import cart, coupon_marker, free_line, line_item, parsed
@@ -78,9 +82,40 @@ def test_reference_key_is_read_directly_or_from_the_expanded_object() -> None:
     assert Reference.model_validate({"typeId": "type", "id": "i"}).resolved_key is None
 
 
-def test_effective_price_is_the_product_discounted_one() -> None:
-    price = parsed(cart(line_item(price=1000, discounted=800))).line_items[0].price
+def test_unit_price_is_the_product_discounted_one() -> None:
+    line = parsed(cart(line_item(price=1000, discounted=800))).line_items[0]
 
-    assert price is not None
-    assert price.effective is not None
-    assert price.effective.cent_amount == 800
+    assert line.unit_price is not None
+    assert line.unit_price.cent_amount == 800
+    assert line.list_price is not None
+    assert line.list_price.cent_amount == 1000
+
+
+def test_unit_price_without_a_product_discount_is_the_list_price() -> None:
+    line = parsed(cart(line_item(price=1000))).line_items[0]
+
+    assert line.unit_price is line.list_price
+
+
+def test_variant_price_and_product_type_are_read_into_the_line() -> None:
+    raw = {
+        "id": "l1",
+        "variant": {"id": 3, "sku": "SKU-3", "attributes": [{"name": "size", "value": "M"}]},
+        "price": {"value": {"currencyCode": "EUR", "centAmount": 500}},
+        "totalPrice": {"currencyCode": "EUR", "centAmount": 1000},
+        "productType": {"typeId": "product-type", "id": "pt", "obj": {"key": "shirts"}},
+        "quantity": 2,
+    }
+
+    line = Cart.model_validate({"lineItems": [raw]}).line_items[0]
+
+    assert (line.variant_id, line.sku, line.product_type_key) == (3, "SKU-3", "shirts")
+    assert line.variant_attributes == [{"name": "size", "value": "M"}]
+    assert line.total_cent_amount == 1000
+
+
+@pytest.mark.parametrize("broken", [{"variant": None}, {"price": None}, {"variant": "x"}])
+def test_a_line_missing_its_nested_parts_still_parses(broken: dict[str, Any]) -> None:
+    line = Cart.model_validate({"lineItems": [{"id": "l1", "quantity": 1, **broken}]}).line_items[0]
+
+    assert (line.sku, line.unit_price, line.variant_id) == (None, None, None)
