@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import Counter
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -213,5 +212,5 @@ def _unavailable(
 
 def _noted(plan: CartPlan, log: dict[str, Any]) -> list[dict[str, Any]]:
     if plan.notes:
-        log["notes"] = dict(Counter(plan.notes))
+        log["notes"] = dict(plan.notes)
     return plan.actions

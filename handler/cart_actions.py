@@ -50,7 +50,8 @@ def plan_cart(
     free_removals, free_changes, free_additions, invalid_free = free_item_actions(
         cart, promotions.free_items, settings
     )
-    notes.update(discounts.skipped)
+    if discounts.skipped:
+        notes.update(discounts.skipped)
     if invalid_free:
         notes["free item with unusable SKU"] += len(invalid_free)
 
@@ -83,7 +84,8 @@ def plan_cart(
             break
         pending += waiting
 
-    notes.update(f"cart field not on the cart's type: {name}" for name in fields.unwritable)
+    if fields.unwritable:
+        notes.update(f"cart field not on the cart's type: {name}" for name in fields.unwritable)
     if dropped:
         notes["actions left for the next update"] = len(dropped)
     return CartPlan([*fields.actions, *line_actions[:room]], notes)

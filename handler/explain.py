@@ -820,7 +820,9 @@ def _write_session(session: dict[str, Any], out: TextIO) -> None:
         out.write(f"    {position}. {_item_line(item, currency)}\n")
 
     costs = sent.get("additionalCosts", {})
-    cost_text = ", ".join(f"{name} {cost['price']:f}" for name, cost in costs.items())
+    cost_text = ", ".join(
+        f"{name} {_sent_amount(cost.get('price'), currency)}" for name, cost in costs.items()
+    )
     out.write(f"  Coupon codes: {', '.join(sent.get('couponCodes', [])) or 'none'}\n")
     out.write(f"  Referral code: {_referral_text(sent)}\n")
     out.write(f"  Additional costs: {cost_text or 'none'}\n")
@@ -829,12 +831,22 @@ def _write_session(session: dict[str, Any], out: TextIO) -> None:
 
 
 def _item_line(item: dict[str, Any], currency: str) -> str:
-    price = item.get("price")
+    price = _sent_amount(item.get("price"), currency)
     line = f"{item['sku']} x{item['quantity']}"
-    line += f" at {price:f} {currency}" if isinstance(price, Decimal) else " without a price"
+    line += f" at {price} {currency}" if price is not None else " without a price"
     line += f", category {item['category']}" if item.get("category") else ""
     line += f", attributes {_short(item['attributes'], 120)}" if item.get("attributes") else ""
     return line
+
+
+def _sent_amount(value: Any, currency: str) -> str | None:
+    """An amount as sent (a JSON number), with at least the currency's fraction digits."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    amount = Decimal(str(value))
+    exponent = amount.as_tuple().exponent
+    digits = max(fraction_digits(currency), -exponent if isinstance(exponent, int) else 0)
+    return f"{amount:.{digits}f}"
 
 
 def _referral_text(sent: dict[str, Any]) -> str:

@@ -21,7 +21,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from handler.money import ZERO
+from handler.money import ZERO, json_number
 
 
 @dataclass(frozen=True)
@@ -147,10 +147,9 @@ def _stored_entries(stored: Any) -> list[Any]:
 
 
 def _number(value: Any) -> Any:
-    # Points are JSON numbers: whole points as integers, fractional ones exactly as Talon.One
-    # wrote them (a Decimal of at most 15 digits survives the trip through float).
+    # Points are JSON numbers, written as Talon.One wrote them.
     if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
+        return json_number(value)
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 

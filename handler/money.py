@@ -75,3 +75,12 @@ def money_draft(amount: int, currency: str, digits: int | None = None) -> dict[s
         "centAmount": amount,
         "fractionDigits": fraction_digits(currency) if digits is None else digits,
     }
+
+
+def json_number(amount: Decimal) -> int | float:
+    """An amount as the JSON number Talon.One reads: whole amounts as integers, others as the
+    float whose shortest form is the amount's digits (exact up to 15 significant digits, more
+    than any cart amount has)."""
+    if not amount.is_finite():
+        raise AmountOutOfRange(str(amount))
+    return int(amount) if amount == amount.to_integral_value() else float(amount)

@@ -9,11 +9,10 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any, Protocol
 from urllib.parse import quote, urlencode
 
-from pydantic_core import from_json
+from pydantic_core import from_json, to_json
 
 from handler.settings import App
 
@@ -180,10 +179,12 @@ class TalonClient:
         """One Integration API call within ``budget_s`` seconds, retries included.
 
         Every call the connector makes is safe to repeat (state-setting PUTs, or a POST with an
-        idempotency key), so a quick failure is retried once when time allows.
+        idempotency key), so a quick failure is retried once when time allows. ``body`` holds
+        JSON values only: amounts as numbers (``money.json_number``), never Decimals, which the
+        serializer would write as strings.
         """
         url = app.base_url + path + (f"?{urlencode(query)}" if query else "")
-        payload = _BODY_JSON.encode(body).encode() if body is not None else b""
+        payload = to_json(body) if body is not None else b""
         headers = {"Authorization": f"ApiKey-v1 {app.api_key}", "Accept": "application/json"}
         if body is not None:
             headers["Content-Type"] = "application/json"
@@ -245,14 +246,3 @@ def _decode(answer: Answer) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise TalonError("invalid_response", "answer is not a JSON object", 200)
     return data
-
-
-def _json_number(value: Any) -> Any:
-    """Decimals on the wire. A float's shortest form is exact for up to 15 significant digits,
-    which covers every money amount a cart holds."""
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
-
-
-_BODY_JSON = json.JSONEncoder(default=_json_number, separators=(",", ":"))

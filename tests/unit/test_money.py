@@ -9,7 +9,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from handler.cart import Money
-from handler.money import decimal_to_minor, fraction_digits, minor_to_decimal, money_draft
+from handler.money import (
+    AmountOutOfRange,
+    decimal_to_minor,
+    fraction_digits,
+    json_number,
+    minor_to_decimal,
+    money_draft,
+)
 
 
 @pytest.mark.parametrize(
@@ -108,3 +115,21 @@ def test_money_draft_keeps_explicit_digits() -> None:
 )
 def test_cart_money_reads_its_exact_amount(raw: dict[str, object], expected: str) -> None:
     assert Money.model_validate(raw).amount == Decimal(expected)
+
+
+@given(st.integers(min_value=-(10**15) + 1, max_value=10**15 - 1), st.sampled_from([0, 2, 3, 4]))
+def test_amounts_of_up_to_15_digits_keep_their_digits_as_json_numbers(
+    cents: int, digits: int
+) -> None:
+    amount = minor_to_decimal(cents, digits)
+
+    number = json_number(amount)
+
+    assert Decimal(repr(number)) == amount
+    assert isinstance(number, int) == (amount == amount.to_integral_value())
+
+
+@pytest.mark.parametrize("amount", [Decimal("NaN"), Decimal("Infinity"), Decimal("-Infinity")])
+def test_an_amount_that_is_not_a_number_is_never_sent(amount: Decimal) -> None:
+    with pytest.raises(AmountOutOfRange):
+        json_number(amount)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic_core import to_json
 
 from handler import custom_types as ct
 from handler.session import (
@@ -19,7 +19,6 @@ from handler.session import (
     build_session,
 )
 from handler.settings import Settings
-from handler.talon import _json_number
 from tests.support.contract import validate_talon_request
 from tests.unit.builders import cart, coupon_marker, free_line, line_item, parsed, settings
 
@@ -77,7 +76,7 @@ def test_item_is_identified_by_variant_sku_by_default() -> None:
         "sku": "M0E-1",
         "quantity": 3,
         "name": "Product line-1",
-        "price": Decimal("19.99"),
+        "price": 19.99,
     }
 
 
@@ -126,8 +125,8 @@ def test_item_without_any_name_has_no_name() -> None:
 def test_product_discounted_price_is_sent_and_original_kept_as_attribute() -> None:
     item = items_of(cart(line_item(price=1000, discounted=800)))[0]
 
-    assert item["price"] == Decimal("8.00")
-    assert item["attributes"] == {"originalPrice": Decimal("10.00")}
+    assert item["price"] == 8
+    assert item["attributes"] == {"originalPrice": 10}
 
 
 def test_original_price_attribute_can_be_renamed_or_disabled() -> None:
@@ -136,7 +135,7 @@ def test_original_price_attribute_can_be_renamed_or_disabled() -> None:
     renamed = items_of(cart(line), settings(original_price_attribute="listPrice"))[0]
     disabled = items_of(cart(line), settings(original_price_attribute=""))[0]
 
-    assert renamed["attributes"] == {"listPrice": Decimal("10.00")}
+    assert renamed["attributes"] == {"listPrice": 10}
     assert "attributes" not in disabled
 
 
@@ -146,14 +145,15 @@ def test_undiscounted_item_has_no_original_price_attribute() -> None:
 
 @pytest.mark.parametrize(
     ("currency", "cents", "expected"),
-    [("JPY", 1500, Decimal(1500)), ("KWD", 12345, Decimal("12.345")), ("EUR", 5, Decimal("0.05"))],
+    [("JPY", 1500, "1500"), ("KWD", 12345, "12.345"), ("EUR", 5, "0.05")],
 )
 def test_item_price_is_exact_in_the_currency_units(
-    currency: str, cents: int, expected: Decimal
+    currency: str, cents: int, expected: str
 ) -> None:
     line = line_item(price=cents, currency=currency)
 
-    assert items_of(cart(line, currency=currency))[0]["price"] == expected
+    # As written on the wire: the amount's own digits.
+    assert to_json(items_of(cart(line, currency=currency))[0]["price"]).decode() == expected
 
 
 def test_free_items_gift_lines_and_empty_lines_are_not_sent() -> None:
@@ -275,13 +275,13 @@ def test_absent_referral_field_sends_no_referral_code() -> None:
 def test_shipping_is_sent_as_an_additional_cost() -> None:
     session = customer_session(cart(line_item(), shipping=495))
 
-    assert session["additionalCosts"] == {"shipping": {"price": Decimal("4.95")}}
+    assert session["additionalCosts"] == {"shipping": {"price": 4.95}}
 
 
 def test_shipping_cost_name_is_configurable() -> None:
     session = customer_session(cart(line_item(), shipping=495), settings(shipping_cost_name="ship"))
 
-    assert session["additionalCosts"] == {"ship": {"price": Decimal("4.95")}}
+    assert session["additionalCosts"] == {"ship": {"price": 4.95}}
 
 
 def test_shipping_is_not_sent_when_its_cost_name_is_empty() -> None:
@@ -356,8 +356,8 @@ def test_accelerator_cart_gives_a_session_the_integration_api_accepts() -> None:
     config = settings(pay_with_points_attribute="PayWithPoints")
 
     request = session_of(raw, config)
-    # The body as it goes on the wire.
-    body = json.loads(json.dumps(request.body, default=_json_number))
+    # The body as it goes on the wire; plain json.dumps also proves it holds no Decimal.
+    body = json.loads(json.dumps(request.body))
 
     session = body["customerSession"]
     assert [(item["sku"], item["quantity"], item["price"]) for item in session["cartItems"]] == [

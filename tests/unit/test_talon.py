@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from handler.effects import parse_effects
+from handler.money import json_number
 from handler.talon import (
     MAX_RESPONSE_BYTES,
     Answer,
@@ -22,7 +23,7 @@ from handler.talon import (
 )
 from tests.unit.builders import ScriptedTransport, app, ok, set_discount
 
-BODY = {"customerSession": {"cartItems": [{"sku": "A", "quantity": 1, "price": Decimal("4.95")}]}}
+BODY = {"customerSession": {"cartItems": [{"sku": "A", "quantity": 1, "price": 4.95}]}}
 
 
 def update(transport: Any, budget_s: float = 2.0, client: TalonClient | None = None) -> Any:
@@ -54,13 +55,14 @@ def test_session_update_is_a_put_with_the_api_key_and_a_deadline() -> None:
     assert before + 2.0 <= sent.deadline <= after + 2.0
 
 
-def test_decimal_amounts_go_out_as_json_numbers() -> None:
+def test_amounts_go_out_as_the_json_numbers_of_the_body() -> None:
     transport = ScriptedTransport(ok())
-    body = {"a": Decimal("4.95"), "b": Decimal("179.00"), "c": Decimal("0.1")}
+    amounts = [Decimal("4.95"), Decimal("179.00"), Decimal("0.1"), Decimal("12.345")]
+    body = {"amounts": [json_number(amount) for amount in amounts]}
 
     TalonClient(transport).update_session(app(), "s", body, 1.0)
 
-    assert transport.sent[0].body == b'{"a":4.95,"b":179,"c":0.1}'
+    assert transport.sent[0].body == b'{"amounts":[4.95,179,0.1,12.345]}'
 
 
 def test_sent_requests_are_recorded_when_asked() -> None:
