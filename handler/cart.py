@@ -82,7 +82,10 @@ class LineItem(_Model):
     total_cent_amount: int | None = Field(
         default=None, validation_alias=AliasPath("totalPrice", "centAmount")
     )
-    custom: CustomFields | None = None
+    # The connector's tag on its own lines; any JSON value may be stored there, only text counts.
+    effect_tag: Any = Field(
+        default=None, validation_alias=AliasPath("custom", "fields", ct.LINE_ITEM_EFFECT)
+    )
     # The product type's key is there only when the reference is expanded (or carries it).
     product_type_key: str | None = Field(
         default=None,
@@ -99,12 +102,11 @@ class LineItem(_Model):
     @property
     def effect(self) -> str | None:
         """The connector effect this line was added for, or None for a shopper's line."""
-        return _effect_of(self.custom)
+        return _text(self.effect_tag)
 
     @property
     def is_free_item(self) -> bool:
-        # Asked of every line several times per request; one call less than going through effect.
-        return _effect_of(self.custom) == ct.EFFECT_FREE_ITEM
+        return self.effect_tag == ct.EFFECT_FREE_ITEM
 
 
 class CustomLineItem(_Model):
@@ -114,16 +116,21 @@ class CustomLineItem(_Model):
     name: dict[str, str] = Field(default_factory=dict)
     money: Money | None = None
     quantity: int = 1
-    custom: CustomFields | None = None
+    # The connector's tags on its own custom line items, read straight from the custom fields.
+    effect_tag: Any = Field(
+        default=None, validation_alias=AliasPath("custom", "fields", ct.LINE_ITEM_EFFECT)
+    )
+    coupon_tag: Any = Field(
+        default=None, validation_alias=AliasPath("custom", "fields", ct.LINE_ITEM_COUPON_CODE)
+    )
 
     @property
     def effect(self) -> str | None:
-        return _effect_of(self.custom)
+        return _text(self.effect_tag)
 
     @property
     def coupon_code(self) -> str | None:
-        code = self.custom.fields.get(ct.LINE_ITEM_COUPON_CODE) if self.custom else None
-        return code if isinstance(code, str) and code else None
+        return _text(self.coupon_tag) or None
 
 
 class ShippingInfo(_Model):
@@ -164,8 +171,5 @@ class Cart(_Model):
         return self.custom.fields if self.custom else {}
 
 
-def _effect_of(custom: CustomFields | None) -> str | None:
-    if custom is None:
-        return None
-    effect = custom.fields.get(ct.LINE_ITEM_EFFECT)
-    return effect if isinstance(effect, str) else None
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None

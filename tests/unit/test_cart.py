@@ -75,6 +75,21 @@ def test_non_text_effect_field_is_not_an_effect() -> None:
     assert parsed(cart(line)).line_items[0].effect is None
 
 
+@pytest.mark.parametrize(
+    "custom", [None, {}, {"fields": None}, {"fields": {ct.LINE_ITEM_EFFECT: []}}]
+)
+def test_lines_with_empty_or_odd_custom_parts_are_shoppers_lines(custom: Any) -> None:
+    raw = {"lineItems": [{"id": "l", "custom": custom}], "customLineItems": [{"custom": custom}]}
+
+    model = Cart.model_validate(raw)
+
+    assert (model.line_items[0].effect, model.line_items[0].is_free_item) == (None, False)
+    assert (model.custom_line_items[0].effect, model.custom_line_items[0].coupon_code) == (
+        None,
+        None,
+    )
+
+
 def test_reference_key_is_read_directly_or_from_the_expanded_object() -> None:
     assert Reference.model_validate({"typeId": "type", "key": "k"}).resolved_key == "k"
     expanded = {"typeId": "type", "id": "i", "obj": {"key": "k2"}}
