@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, replace
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 
@@ -137,8 +137,7 @@ def _handle_cart(
     return _noted(evaluation.plan, log)
 
 
-@dataclass(frozen=True)
-class CartEvaluation:
+class CartEvaluation(NamedTuple):
     """One cart's round trip: the session sent, Talon.One's answer and what the cart should get."""
 
     session: SessionRequest
@@ -168,7 +167,7 @@ def evaluate_cart(
     session = build_session(cart, raw_cart, settings, runtime.mappings)
     if extra_content:
         contents = [*session.body["responseContent"], *extra_content]
-        session = replace(session, body={**session.body, "responseContent": contents})
+        session = session._replace(body={**session.body, "responseContent": contents})
 
     budget = runtime.talon_budget_s if budget_s is None else budget_s
     answer = runtime.talon.update_session(app, session.session_id, session.body, budget, dry=dry)

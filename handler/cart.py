@@ -83,7 +83,7 @@ class LineItem(_Model):
         default=None, validation_alias=AliasPath("totalPrice", "centAmount")
     )
     # The connector's tag on its own lines; any JSON value may be stored there, only text counts.
-    effect_tag: Any = Field(
+    effect_tag: object = Field(
         default=None, validation_alias=AliasPath("custom", "fields", ct.LINE_ITEM_EFFECT)
     )
     # The product type's key is there only when the reference is expanded (or carries it).
@@ -117,10 +117,10 @@ class CustomLineItem(_Model):
     money: Money | None = None
     quantity: int = 1
     # The connector's tags on its own custom line items, read straight from the custom fields.
-    effect_tag: Any = Field(
+    effect_tag: object = Field(
         default=None, validation_alias=AliasPath("custom", "fields", ct.LINE_ITEM_EFFECT)
     )
-    coupon_tag: Any = Field(
+    coupon_tag: object = Field(
         default=None, validation_alias=AliasPath("custom", "fields", ct.LINE_ITEM_COUPON_CODE)
     )
 
@@ -171,5 +171,5 @@ class Cart(_Model):
         return self.custom.fields if self.custom else {}
 
 
-def _text(value: Any) -> str | None:
+def _text(value: object) -> str | None:
     return value if isinstance(value, str) else None

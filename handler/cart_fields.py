@@ -8,21 +8,18 @@ the same rule, each with its own connector type.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from handler.cart import Cart, CustomFields
 from handler.settings import Settings
 
 
-@dataclass(frozen=True)
-class FieldPlan:
+class FieldPlan(NamedTuple):
     actions: list[dict[str, Any]]
     unwritable: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class ConnectorType:
+class ConnectorType(NamedTuple):
     """The custom type the connector puts on a resource: its key, and its id when known."""
 
     key: str

@@ -8,7 +8,7 @@ old pair and the old markers, so carts and storefronts of the accelerator keep w
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from handler import custom_types as ct
 from handler.cart import Cart
@@ -17,8 +17,7 @@ from handler.cart import Cart
 MAX_CODE_LENGTH = 100
 
 
-@dataclass(frozen=True)
-class RequestedCoupons:
+class RequestedCoupons(NamedTuple):
     codes: tuple[str, ...]
     too_long: tuple[str, ...]
     command_pending: bool

@@ -8,8 +8,7 @@ tolerantly by the resource's own model.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 
@@ -20,8 +19,7 @@ class InvalidRequest(ValueError):
     """The request is not a commercetools extension request; the message says what is wrong."""
 
 
-@dataclass(frozen=True)
-class ExtensionRequest:
+class ExtensionRequest(NamedTuple):
     action: str
     type_id: str
     resource_id: str

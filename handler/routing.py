@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from handler.cart import Cart
 from handler.settings import App, Settings
 
 
-@dataclass(frozen=True)
-class RoutedApp:
+class RoutedApp(NamedTuple):
     name: str
     app: App
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from handler import custom_types as ct
 from handler.cart import Cart, LineItem
@@ -48,8 +48,7 @@ class Mappings:
         )
 
 
-@dataclass(frozen=True)
-class SessionRequest:
+class SessionRequest(NamedTuple):
     """What is sent to Talon.One, and how its answer maps back onto the cart."""
 
     session_id: str
