@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from handler.effects import parse_effects
+from handler.effects import SetDiscount, parse_effects
 from handler.money import json_number
 from handler.talon import (
     MAX_RESPONSE_BYTES,
@@ -83,6 +83,7 @@ def test_answer_amounts_become_decimals_of_the_digits_talon_one_wrote(written: s
 
     (effect,) = parse_effects(update(transport).data["effects"]).effects
 
+    assert isinstance(effect.props, SetDiscount)
     assert effect.props.value == Decimal(written)
 
 
@@ -98,6 +99,7 @@ def test_any_amount_of_up_to_15_digits_survives_the_answer(amount: Decimal) -> N
 
     (effect,) = parse_effects(update(transport).data["effects"]).effects
 
+    assert isinstance(effect.props, SetDiscount)
     assert effect.props.value == amount
 
 
