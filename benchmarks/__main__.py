@@ -4,7 +4,8 @@ Prints p50/p90 figures next to their targets. Nothing here asserts: these machin
 so figures are read and reported, not used to fail a build.
 
 - overhead: from the parsed extension request (what the Lambda runtime hands over) to the
-  response body, with Talon.One's recorded answer in place of the network;
+  response body, with Talon.One's recorded answer in place of the network, and the event's log
+  line written as deployed (the handler's own logging set-up, to /dev/null); also without it;
 - http: the same through the HTTP entry, JSON parsing and encoding included;
 - import: importing the Lambda entry module in a fresh interpreter;
 - customer migration: `benchmarks/migration.py` (minutes: on the commercetools mock with 100,000
@@ -15,11 +16,13 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +30,7 @@ from benchmarks import migration
 from benchmarks.carts import generated_answer, generated_cart_event
 from handler.app import Runtime, handle
 from handler.http import handle_http
+from handler.logs import configure_logging
 from handler.runtime import with_replay_app
 from handler.session import Mappings
 from handler.settings import Settings
@@ -37,7 +41,8 @@ FIXTURES = ROOT / "tests" / "data" / "reference-accelerator"
 
 
 def main() -> int:
-    logging.disable(logging.CRITICAL)
+    # The log line is written as deployed (the handler's own set-up), to nowhere, all run long.
+    configure_logging(open(os.devnull, "w"))  # noqa: SIM115
     event_path = FIXTURES / "commercetools" / "update-cart-event.json"
     event = json.loads(event_path.read_text(encoding="utf-8"))
     answer = (FIXTURES / "talonone" / "update-customer-session-response.json").read_bytes()
@@ -48,6 +53,8 @@ def main() -> int:
     report("overhead", time_calls(lambda: handle(event, runtime(answer))), target_us=150)
     body = event_path.read_bytes()
     report("http entry", time_calls(lambda: handle_http("POST", {}, body, runtime(answer))))
+    with logging_off():
+        report("overhead, no log", time_calls(lambda: handle(event, runtime(answer))))
 
     print("generated cart, 500 lines:")
     report("overhead", time_calls(lambda: handle(big_event, runtime(big_answer)), 400), 5000)
@@ -56,6 +63,15 @@ def main() -> int:
     report("import handler.aws", import_times(), target_us=150_000)
 
     return migration.main([])
+
+
+@contextmanager
+def logging_off() -> Iterator[None]:
+    logging.disable(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logging.disable(logging.NOTSET)
 
 
 _RUNTIMES: dict[bytes, Runtime] = {}

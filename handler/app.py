@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from handler.cart import Cart
 from handler.cart_actions import CartPlan, plan_cart, unavailable_plan
-from handler.effects import ParsedEffects, parse_effects
+from handler.effects import ParsedEffects
 from handler.extension import (
     ExtensionRequest,
     InvalidRequest,
@@ -32,7 +32,7 @@ from handler.promotions import Promotions, evaluate
 from handler.routing import route
 from handler.session import CartTooLarge, Mappings, SessionRequest, build_session
 from handler.settings import App, Settings
-from handler.talon import TalonClient, TalonError, TalonResult
+from handler.talon import SessionResult, TalonClient, TalonError
 
 # Time kept back from commercetools' deadline for everything around the Talon.One call.
 SAFETY_MARGIN_S = 0.3
@@ -141,7 +141,7 @@ class CartEvaluation(NamedTuple):
     """One cart's round trip: the session sent, Talon.One's answer and what the cart should get."""
 
     session: SessionRequest
-    answer: TalonResult
+    answer: SessionResult
     parsed: ParsedEffects
     promotions: Promotions
     plan: CartPlan
@@ -172,10 +172,10 @@ def evaluate_cart(
     budget = runtime.talon_budget_s if budget_s is None else budget_s
     answer = runtime.talon.update_session(app, session.session_id, session.body, budget, dry=dry)
 
-    parsed = parse_effects(answer.data.get("effects"))
+    parsed = answer.effects
     digits = fraction_digits(cart.currency)
     promotions = evaluate(parsed, session.positions, digits, settings.rounding_mode)
-    plan = plan_cart(cart, session.coupons, promotions, settings, answer.data.get("loyalty"))
+    plan = plan_cart(cart, session.coupons, promotions, settings, answer.loyalty)
     return CartEvaluation(session, answer, parsed, promotions, plan)
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import AliasChoices, AliasPath, BaseModel, ConfigDict, Field
 
 from handler import custom_types as ct
-from handler.money import fraction_digits, minor_to_decimal
+from handler.money import fraction_digits, minor_to_decimal, minor_to_json_number
 
 
 class _Model(BaseModel):
@@ -38,6 +38,12 @@ class Money(_Model):
         if self.precise_amount is not None:
             return minor_to_decimal(self.precise_amount, self.digits)
         return minor_to_decimal(self.cent_amount, self.digits)
+
+    @property
+    def json_amount(self) -> int | float:
+        """The exact amount as the JSON number Talon.One reads (``money.json_number``)."""
+        minor = self.cent_amount if self.precise_amount is None else self.precise_amount
+        return minor_to_json_number(minor, self.digits)
 
 
 class Reference(_Model):

@@ -11,18 +11,10 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal, NamedTuple, Union
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Discriminator,
-    Field,
-    Tag,
-    TypeAdapter,
-    ValidationError,
-    create_model,
-)
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, create_model
+from pydantic_core import from_json
 
 
 class _Props(BaseModel):
@@ -119,27 +111,36 @@ class _Other(BaseModel):
 
 def _typed_effect(effect_type: str, props_model: type[_Props]) -> Any:
     effect_literal: Any = Literal[effect_type]
-    model = create_model(
+    return create_model(
         f"{effect_type}Effect",
         __base__=Effect,
         type=(effect_literal, Field(alias="effectType")),
         props=(props_model, ...),
     )
-    return Annotated[model, Tag(effect_type)]
 
 
-def _tag(raw: Any) -> str:
-    effect_type = raw.get("effectType") if isinstance(raw, dict) else None
-    return effect_type if effect_type in PROPS_MODELS else "other"
+# An entry is one of the typed effects, picked by its effectType; anything else that is an object
+# (another type, or a known type whose props do not fit) is read as _Other. Tried in that order,
+# so a well-formed effect is validated once.
+_TYPED: Any = Annotated[
+    Union[tuple(_typed_effect(name, model) for name, model in PROPS_MODELS.items())],  # noqa: UP007 - members built above
+    Field(discriminator="type"),
+]
+_Entry: Any = Annotated[Union[_TYPED, _Other], Field(union_mode="left_to_right")]  # noqa: UP007
+_ENTRY = TypeAdapter(_Entry)
+_ENTRIES = TypeAdapter(list[_Entry])
 
 
-_MEMBERS = (
-    *(_typed_effect(name, model) for name, model in PROPS_MODELS.items()),
-    Annotated[_Other, Tag("other")],
-)
-_AnyEffect: Any = Annotated[Union[_MEMBERS], Discriminator(_tag)]  # noqa: UP007 - members built above
-_ONE = TypeAdapter(_AnyEffect)
-_ALL = TypeAdapter(list[_AnyEffect])
+class _SessionAnswer(BaseModel):
+    """The parts of a session answer the cart flow reads; the rest of the JSON is skipped."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    effects: list[_Entry]
+    loyalty: Any = None
+
+
+_SESSION_ANSWER = TypeAdapter(_SessionAnswer)
 
 
 @dataclass
@@ -149,33 +150,73 @@ class ParsedEffects:
     invalid: Counter[str] = field(default_factory=Counter)
 
 
+class SessionAnswer(NamedTuple):
+    effects: ParsedEffects
+    # The answer's loyalty block as Talon.One sent it (read by handler.loyalty), or None.
+    loyalty: Any
+
+
+class UnreadableAnswer(ValueError):
+    """A session answer that says nothing about the promotions; the message says why."""
+
+
 def parse_effects(raw_effects: Any) -> ParsedEffects:
     """Keep the effects the connector acts on, in Talon.One's order; count the rest."""
-    parsed = ParsedEffects()
     if not isinstance(raw_effects, list):
-        return parsed
+        return ParsedEffects()
 
-    # One validation for the whole list is the fast path; a list with a bad entry is read entry
-    # by entry so that one malformed effect costs only itself.
-    items: list[Any]
+    # One validation for the whole list is the fast path; a list with an entry that is not even
+    # an object is read entry by entry, so that entry costs only itself.
     try:
-        items = _ALL.validate_python(raw_effects)
+        return _collected(_ENTRIES.validate_python(raw_effects))
     except ValidationError:
-        items = [_one(raw, parsed) for raw in raw_effects]
+        return _collected([_one(raw) for raw in raw_effects])
 
+
+def parse_session_answer(content: bytes) -> SessionAnswer:
+    """The effects and loyalty block of a session answer, read straight from its JSON bytes.
+
+    Decoding the whole answer into Python objects first would cost more than the effects
+    themselves; only an answer the fast path cannot take is decoded, to be read tolerantly.
+    """
+    try:
+        answer = _SESSION_ANSWER.validate_json(content)
+    except ValidationError:
+        pass
+    else:
+        return SessionAnswer(_collected(answer.effects), answer.loyalty)
+
+    try:
+        data = from_json(content)
+    except ValueError as exc:
+        raise UnreadableAnswer(f"answer is not JSON ({exc})") from None
+    if not isinstance(data, dict):
+        raise UnreadableAnswer("answer is not a JSON object")
+    # An answer without its list of effects says nothing about the promotions: taking it for "no
+    # promotions" would strip the cart.
+    if not isinstance(data.get("effects"), list):
+        raise UnreadableAnswer("the answer has no list of effects")
+    return SessionAnswer(parse_effects(data["effects"]), data.get("loyalty"))
+
+
+def _collected(items: list[Any]) -> ParsedEffects:
+    parsed = ParsedEffects()
     # Exact type check rather than isinstance on pydantic models (ABCMeta, slower per effect).
     for item in items:
-        if type(item) is _Other:
-            parsed.unknown[str(item.effect_type)] += 1
-        elif item is not None:
+        if item is None:
+            parsed.invalid["<not an object>"] += 1
+        elif type(item) is not _Other:
             parsed.effects.append(item)
+        elif isinstance(item.effect_type, str) and item.effect_type in PROPS_MODELS:
+            parsed.invalid[item.effect_type] += 1
+        else:
+            parsed.unknown[str(item.effect_type)] += 1
     return parsed
 
 
-def _one(raw: Any, parsed: ParsedEffects) -> Effect | _Other | None:
+def _one(raw: Any) -> Effect | _Other | None:
     try:
-        item: Effect | _Other = _ONE.validate_python(raw)
+        item: Effect | _Other = _ENTRY.validate_python(raw)
     except ValidationError:
-        parsed.invalid[_tag(raw) if isinstance(raw, dict) else "<not an object>"] += 1
         return None
     return item

@@ -31,6 +31,7 @@ from urllib.parse import quote
 
 import requests
 from pydantic import ValidationError
+from pydantic_core import from_json
 
 from handler.app import CartEvaluation, Runtime, evaluate_cart
 from handler.cart import Cart
@@ -379,7 +380,7 @@ def explain_answer(
 ) -> Report:
     """The report for one evaluated cart."""
     settings = runtime.settings
-    data = evaluation.answer.data
+    data = _answer_data(evaluation.answer.content)
     session, withheld = _shown_session(cart, evaluation, runtime)
     context = _context(cart, settings, session, data)
     raw_effects = data.get("effects")
@@ -436,6 +437,12 @@ def _coupon_codes(data: dict[str, Any]) -> dict[int, str]:
 def _props(raw: dict[str, Any]) -> dict[str, Any]:
     props = raw.get("props")
     return props if isinstance(props, dict) else {}
+
+
+def _answer_data(content: bytes) -> dict[str, Any]:
+    # The cart flow reads only the effects and the loyalty block; the report shows more of it.
+    data = from_json(content)
+    return data if isinstance(data, dict) else {}
 
 
 def _objects(value: Any) -> list[dict[str, Any]]:

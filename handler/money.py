@@ -84,3 +84,16 @@ def json_number(amount: Decimal) -> int | float:
     if not amount.is_finite():
         raise AmountOutOfRange(str(amount))
     return int(amount) if amount == amount.to_integral_value() else float(amount)
+
+
+def minor_to_json_number(amount: int, digits: int) -> int | float:
+    """``json_number(minor_to_decimal(amount, digits))``, computed on the integers.
+
+    Python's integer division is correctly rounded, as the float of a Decimal is, so the number
+    is the same; a cart sends several on every update, and this skips two Decimals for each.
+    """
+    if digits < 0:
+        return json_number(minor_to_decimal(amount, digits))
+    scale: int = 10**digits
+    whole, rest = divmod(amount, scale)
+    return amount / scale if rest else whole

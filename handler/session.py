@@ -4,7 +4,7 @@ Talon.One merges each session update into what it stored, so the whole session i
 all items, the coupon codes the cart holds (``[]`` clears them) and the attributes.
 
 The body is ready for the wire: amounts are already the JSON numbers Talon.One reads
-(``money.json_number``), so it is written without a per-value hook.
+(``Money.json_amount``), so it is written without a per-value hook.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from handler import custom_types as ct
 from handler.cart import Cart, LineItem
 from handler.codes import RequestedCoupons, requested_coupons, requested_referral
 from handler.mapping import AttributeMapping
-from handler.money import json_number
 from handler.settings import Settings
 
 # Limits Talon.One states for one session update.
@@ -89,7 +88,7 @@ def build_session(
 
     shipping = cart.shipping_info.price if cart.shipping_info else None
     if settings.shipping_cost_name and shipping is not None:
-        price = json_number(shipping.amount)
+        price = shipping.json_amount
         session["additionalCosts"] = {settings.shipping_cost_name: {"price": price}}
 
     attributes = _session_attributes(cart, raw_cart, settings, mappings)
@@ -143,12 +142,12 @@ def _cart_item(
 
     price = line.unit_price
     if price is not None:
-        item["price"] = json_number(price.amount)
+        item["price"] = price.json_amount
 
     attributes: dict[str, Any] = {}
     original = line.list_price
     if settings.original_price_attribute and original is not None and original is not price:
-        attributes[settings.original_price_attribute] = json_number(original.amount)
+        attributes[settings.original_price_attribute] = original.json_amount
 
     category = _category(line, settings, languages)
     if category:

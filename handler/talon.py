@@ -14,6 +14,7 @@ from urllib.parse import quote, urlencode
 
 from pydantic_core import from_json, to_json
 
+from handler.effects import ParsedEffects, UnreadableAnswer, parse_session_answer
 from handler.settings import App
 
 # An answer bigger than this is not a session update; reading it would only eat the deadline.
@@ -64,6 +65,18 @@ class SentRequest:
 class TalonResult:
     status: int
     data: dict[str, Any]
+    duration_ms: float
+
+
+@dataclass
+class SessionResult:
+    """A session update's answer: its effects and loyalty block, read without decoding the rest
+    (``content`` holds the whole answer for whoever needs more, such as the explain tool)."""
+
+    status: int
+    effects: ParsedEffects
+    loyalty: Any
+    content: bytes
     duration_ms: float
 
 
@@ -153,17 +166,18 @@ class TalonClient:
         budget_s: float,
         *,
         dry: bool = False,
-    ) -> TalonResult:
+    ) -> SessionResult:
         """``PUT /v2/customer_sessions/{id}``; ``dry`` evaluates without storing anything."""
         path = f"/v2/customer_sessions/{quote(session_id, safe='')}"
         query = {"dry": "true"} if dry else None
-        result = self.call(app, "PUT", path, body, budget_s, query=query)
+        answer, duration_ms = self._exchange(app, "PUT", path, body, budget_s, query, None)
 
-        # An answer without its list of effects says nothing about the promotions: taking it for
-        # "no promotions" would strip the cart, so it counts as no answer.
-        if not isinstance(result.data.get("effects"), list):
-            raise TalonError("invalid_response", "the answer has no list of effects", result.status)
-        return result
+        _check(answer)
+        try:
+            effects, loyalty = parse_session_answer(answer.content)
+        except UnreadableAnswer as exc:
+            raise TalonError("invalid_response", str(exc), answer.status) from None
+        return SessionResult(answer.status, effects, loyalty, answer.content, duration_ms)
 
     def call(
         self,
@@ -183,6 +197,21 @@ class TalonClient:
         JSON values only: amounts as numbers (``money.json_number``), never Decimals, which the
         serializer would write as strings.
         """
+        answer, duration_ms = self._exchange(
+            app, method, path, body, budget_s, query, idempotency_key
+        )
+        return TalonResult(answer.status, _decode(answer), duration_ms)
+
+    def _exchange(
+        self,
+        app: App,
+        method: str,
+        path: str,
+        body: dict[str, Any] | None,
+        budget_s: float,
+        query: dict[str, str] | None,
+        idempotency_key: str | None,
+    ) -> tuple[Answer, float]:
         url = app.base_url + path + (f"?{urlencode(query)}" if query else "")
         payload = to_json(body) if body is not None else b""
         headers = {"Authorization": f"ApiKey-v1 {app.api_key}", "Accept": "application/json"}
@@ -197,8 +226,7 @@ class TalonClient:
         answer = self._send_with_one_retry(
             method, url, headers, payload, started + budget_s, budget_s
         )
-        duration_ms = (time.monotonic() - started) * 1000
-        return TalonResult(answer.status, _decode(answer), duration_ms)
+        return answer, (time.monotonic() - started) * 1000
 
     def _send_with_one_retry(
         self,
@@ -230,13 +258,17 @@ class TalonClient:
         return self.transport.send(method, url, headers, payload, deadline)
 
 
-def _decode(answer: Answer) -> dict[str, Any]:
-    if answer.status == 204:
-        return {}
+def _check(answer: Answer) -> None:
     if not 200 <= answer.status < 300:
         raise TalonError("status", f"Talon.One answered HTTP {answer.status}", answer.status)
-    if "json" not in answer.content_type.lower():
+    if answer.status != 204 and "json" not in answer.content_type.lower():
         raise TalonError("invalid_response", f"content type {answer.content_type!r}", 200)
+
+
+def _decode(answer: Answer) -> dict[str, Any]:
+    _check(answer)
+    if answer.status == 204:
+        return {}
     try:
         # Talon.One writes its numbers as float64 values in their shortest form, so reading them
         # as floats loses no digit; the effect models turn them into Decimals of those digits.

@@ -15,6 +15,7 @@ from handler.money import (
     fraction_digits,
     json_number,
     minor_to_decimal,
+    minor_to_json_number,
     money_draft,
 )
 
@@ -127,6 +128,27 @@ def test_amounts_of_up_to_15_digits_keep_their_digits_as_json_numbers(
 
     assert Decimal(repr(number)) == amount
     assert isinstance(number, int) == (amount == amount.to_integral_value())
+
+
+@given(st.integers(min_value=-(10**20), max_value=10**20), st.integers(min_value=-3, max_value=12))
+def test_json_numbers_of_minor_units_are_those_of_their_decimals(cents: int, digits: int) -> None:
+    number = minor_to_json_number(cents, digits)
+
+    expected = json_number(minor_to_decimal(cents, digits))
+    assert (type(number), number) == (type(expected), expected)
+
+
+def test_cart_money_goes_out_as_the_json_number_of_its_exact_amount() -> None:
+    precise = {
+        "currencyCode": "EUR",
+        "centAmount": 1235,
+        "preciseAmount": 123456,
+        "fractionDigits": 4,
+    }
+
+    assert Money.model_validate(precise).json_amount == 12.3456
+    assert Money.model_validate({"currencyCode": "JPY", "centAmount": 1500}).json_amount == 1500
+    assert Money.model_validate({"currencyCode": "EUR", "centAmount": 1999}).json_amount == 19.99
 
 
 @pytest.mark.parametrize("amount", [Decimal("NaN"), Decimal("Infinity"), Decimal("-Infinity")])

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from handler.effects import SetDiscount, parse_effects
+from handler.effects import ParsedEffects, SetDiscount
 from handler.money import json_number
 from handler.talon import (
     MAX_RESPONSE_BYTES,
@@ -81,7 +81,7 @@ def test_answer_amounts_become_decimals_of_the_digits_talon_one_wrote(written: s
     answer = b'{"effects": [{"effectType": "setDiscount", "props": {"name": "d", "value": %s}}]}'
     transport = ScriptedTransport(Answer(200, "application/json", answer % written.encode()))
 
-    (effect,) = parse_effects(update(transport).data["effects"]).effects
+    (effect,) = update(transport).effects.effects
 
     assert isinstance(effect.props, SetDiscount)
     assert effect.props.value == Decimal(written)
@@ -97,7 +97,7 @@ def test_any_amount_of_up_to_15_digits_survives_the_answer(amount: Decimal) -> N
     # Money amounts with at most 15 significant digits are exact through float64's shortest form.
     transport = ScriptedTransport(ok(set_discount("d", str(amount))))
 
-    (effect,) = parse_effects(update(transport).data["effects"]).effects
+    (effect,) = update(transport).effects.effects
 
     assert isinstance(effect.props, SetDiscount)
     assert effect.props.value == amount
@@ -124,7 +124,7 @@ def test_json_content_type_with_charset_is_accepted() -> None:
     answer = b'{"effects": []}'
     transport = ScriptedTransport(Answer(200, "Application/JSON; charset=utf-8", answer))
 
-    assert update(transport).data == {"effects": []}
+    assert update(transport).effects == ParsedEffects()
 
 
 @pytest.mark.parametrize("answer", [b"{}", b'{"effects": null}', b'{"effects": "none"}'])
@@ -141,8 +141,8 @@ def test_session_answer_without_a_list_of_effects_counts_as_no_answer(answer: by
 def test_replay_transport_gives_its_recording_to_any_request() -> None:
     transport = ReplayTransport(b'{"effects": []}')
 
-    assert update(transport).data == {"effects": []}
-    assert update(transport).data == {"effects": []}
+    assert update(transport).content == b'{"effects": []}'
+    assert update(transport).content == b'{"effects": []}'
 
 
 def test_broken_connection_is_retried_once_within_the_budget() -> None:
