@@ -7,7 +7,6 @@ it may target exists.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,7 +19,7 @@ from handler.codes import RequestedCoupons
 from handler.discounts import discount_actions
 from handler.free_items import free_item_actions
 from handler.loyalty import cart_loyalty, programs_of
-from handler.promotions import Promotions, Rejection
+from handler.promotions import Promotions, Rejection, count
 from handler.settings import Settings
 
 # commercetools applies at most this many actions returned by an extension.
@@ -30,7 +29,8 @@ MAX_ACTIONS = 100
 @dataclass
 class CartPlan:
     actions: list[dict[str, Any]]
-    notes: Counter[str] = field(default_factory=Counter)
+    # What could not be done, counted by reason (for the log line).
+    notes: dict[str, int] = field(default_factory=dict)
 
 
 def plan_cart(
@@ -45,15 +45,15 @@ def plan_cart(
     ``loyalty`` is the answer's ``loyalty`` block: the balances shown next to the points this
     cart earns and spends.
     """
-    notes: Counter[str] = Counter(promotions.skipped)
+    notes = dict(promotions.skipped)
     discounts = discount_actions(cart, promotions, settings)
     free_removals, free_changes, free_additions, invalid_free = free_item_actions(
         cart, promotions.free_items, settings
     )
-    if discounts.skipped:
-        notes.update(discounts.skipped)
+    for reason in discounts.skipped:
+        count(notes, reason)
     if invalid_free:
-        notes["free item with unusable SKU"] += len(invalid_free)
+        count(notes, "free item with unusable SKU", len(invalid_free))
 
     wanted = _wanted_fields(cart, coupons, promotions, discounts.applied, settings)
     wanted[ct.CART_LOYALTY_POINTS] = cart_loyalty(
@@ -84,8 +84,8 @@ def plan_cart(
             break
         pending += waiting
 
-    if fields.unwritable:
-        notes.update(f"cart field not on the cart's type: {name}" for name in fields.unwritable)
+    for name in fields.unwritable:
+        count(notes, f"cart field not on the cart's type: {name}")
     if dropped:
         notes["actions left for the next update"] = len(dropped)
     return CartPlan([*fields.actions, *line_actions[:room]], notes)
@@ -94,7 +94,9 @@ def plan_cart(
 def unavailable_plan(cart: Cart, settings: Settings) -> CartPlan:
     """Talon.One could not be asked: keep every promotion as it is and tell the storefront."""
     fields = field_actions(cart, {ct.CART_PROMOTIONS_UNAVAILABLE: True}, settings)
-    notes = Counter(f"cart field not on the cart's type: {name}" for name in fields.unwritable)
+    notes: dict[str, int] = {}
+    for name in fields.unwritable:
+        count(notes, f"cart field not on the cart's type: {name}")
     return CartPlan(fields.actions, notes)
 
 

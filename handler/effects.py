@@ -8,7 +8,6 @@ instead of failing the cart.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Annotated, Any, Literal, NamedTuple, Union
@@ -146,8 +145,9 @@ _SESSION_ANSWER = TypeAdapter(_SessionAnswer)
 @dataclass
 class ParsedEffects:
     effects: list[Effect] = field(default_factory=list)
-    unknown: Counter[str] = field(default_factory=Counter)
-    invalid: Counter[str] = field(default_factory=Counter)
+    # Effects not acted on, and effects whose props did not fit, counted by effect type.
+    unknown: dict[str, int] = field(default_factory=dict)
+    invalid: dict[str, int] = field(default_factory=dict)
 
 
 class SessionAnswer(NamedTuple):
@@ -200,18 +200,22 @@ def parse_session_answer(content: bytes) -> SessionAnswer:
 
 
 def _collected(items: list[Any]) -> ParsedEffects:
-    parsed = ParsedEffects()
+    effects: list[Effect] = []
+    unknown: dict[str, int] = {}
+    invalid: dict[str, int] = {}
+
     # Exact type check rather than isinstance on pydantic models (ABCMeta, slower per effect).
     for item in items:
         if item is None:
-            parsed.invalid["<not an object>"] += 1
+            invalid["<not an object>"] = invalid.get("<not an object>", 0) + 1
         elif type(item) is not _Other:
-            parsed.effects.append(item)
+            effects.append(item)
         elif isinstance(item.effect_type, str) and item.effect_type in PROPS_MODELS:
-            parsed.invalid[item.effect_type] += 1
+            invalid[item.effect_type] = invalid.get(item.effect_type, 0) + 1
         else:
-            parsed.unknown[str(item.effect_type)] += 1
-    return parsed
+            name = str(item.effect_type)
+            unknown[name] = unknown.get(name, 0) + 1
+    return ParsedEffects(effects, unknown, invalid)
 
 
 def _one(raw: Any) -> Effect | _Other | None:

@@ -40,6 +40,7 @@ _FRACTION_DIGITS = {
 }
 
 ZERO = Decimal(0)
+_ONE = Decimal(1)
 
 
 def fraction_digits(currency: str) -> int:
@@ -64,7 +65,7 @@ def decimal_to_minor(value: Decimal, digits: int, rounding: str) -> int:
     """A decimal amount of major units in minor units, rounded once with ``rounding``."""
     if not value.is_finite() or (value and value.adjusted() + digits >= MAX_MINOR_DIGITS):
         raise AmountOutOfRange(str(value))
-    return int(value.scaleb(digits).quantize(Decimal(1), rounding=rounding))
+    return int(value.scaleb(digits).quantize(_ONE, rounding=rounding))
 
 
 def money_draft(amount: int, currency: str, digits: int | None = None) -> dict[str, Any]:

@@ -7,7 +7,6 @@ minor units.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import NamedTuple
@@ -60,7 +59,8 @@ class Promotions:
     # Loyalty points this cart earns and spends, by program id.
     points_added: dict[int, Decimal] = field(default_factory=dict)
     points_deducted: dict[int, Decimal] = field(default_factory=dict)
-    skipped: Counter[str] = field(default_factory=Counter)
+    # What could not be applied, counted by reason.
+    skipped: dict[str, int] = field(default_factory=dict)
 
 
 def evaluate(
@@ -114,12 +114,18 @@ def evaluate(
     return promotions
 
 
+def count(tally: dict[str, int], reason: str, times: int = 1) -> None:
+    """Add to a tally of reasons (a plain dict: made on every cart update, and cheaper than a
+    Counter)."""
+    tally[reason] = tally.get(reason, 0) + times
+
+
 def _minor(value: Decimal, digits: int, rounding: str, promotions: Promotions) -> int:
     """The amount in minor units; an amount no cart can hold is skipped, not applied."""
     try:
         return decimal_to_minor(value, digits, rounding)
     except AmountOutOfRange:
-        promotions.skipped["amount out of range"] += 1
+        count(promotions.skipped, "amount out of range")
         return 0
 
 
@@ -142,7 +148,7 @@ def _add_item_discount(
 ) -> None:
     position = int(props.position) if props.position == props.position.to_integral_value() else -1
     if not 0 <= position < len(positions):
-        promotions.skipped["setDiscountPerItem at unknown position"] += 1
+        count(promotions.skipped, "setDiscountPerItem at unknown position")
         return
 
     # Per-item names end in "#<position>"; the line's discount keeps the name without it.
@@ -165,7 +171,7 @@ def _add_message(effect: Effect, promotions: Promotions) -> None:
 
     if type(props) is ShowNotification:
         if props.notification_type not in NOTIFICATION_TYPES:
-            promotions.skipped["showNotification of unknown type"] += 1
+            count(promotions.skipped, "showNotification of unknown type")
             return
         promotions.notifications.append(
             _notification(props.notification_type, props.body, effect.type, title=props.title)

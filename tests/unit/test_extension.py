@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,6 +16,8 @@ from handler.extension import (
     parse_request,
     update_response,
 )
+
+EVENTS = Path(__file__).resolve().parents[1] / "data" / "reference-accelerator" / "commercetools"
 
 
 def envelope(**resource: Any) -> dict[str, Any]:
@@ -103,6 +107,29 @@ def test_body_that_is_not_json_is_named_as_such(body: bytes | str) -> None:
 
 def test_json_body_is_decoded() -> None:
     assert parse_body(b'{"action": "Create"}') == {"action": "Create"}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'\xef\xbb\xbf{"name": "caf\xc3\xa9"}',
+        '{"name": "café"}'.encode("utf-16"),
+        '{"name": "café"}',
+    ],
+)
+def test_json_in_any_encoding_json_reads_is_decoded(body: bytes | str) -> None:
+    assert parse_body(body) == {"name": "café"}
+
+
+def test_lone_surrogates_are_kept_as_json_reads_them() -> None:
+    assert parse_body(b'{"name": "\\ud800"}') == {"name": "\ud800"}
+
+
+@pytest.mark.parametrize("name", sorted(path.name for path in EVENTS.glob("*.json")))
+def test_reference_bodies_decode_as_json_decodes_them(name: str) -> None:
+    body = (EVENTS / name).read_bytes()
+
+    assert parse_body(body) == json.loads(body)
 
 
 def test_update_response_approves_with_actions() -> None:

@@ -1,4 +1,4 @@
-"""The log line: one JSON object per event, written by the handler's own handler or the platform's."""
+"""The log line: one JSON object per event, through the handler's own handler or the platform's."""
 
 from __future__ import annotations
 
@@ -79,3 +79,17 @@ def test_a_platform_handler_and_its_records_are_left_as_they_are(
 
     assert bare_root.handlers == [platform]
     assert (logging._srcfile, logging.logThreads) == (srcfile, True)
+
+
+def test_a_record_with_an_exception_keeps_its_traceback(bare_root: logging.Logger) -> None:
+    bare(bare_root)
+    stream = io.StringIO()
+    configure_logging(stream)
+
+    try:
+        raise RuntimeError("boom")
+    except RuntimeError:
+        logging.getLogger("somewhere").exception("failed")
+
+    assert stream.getvalue().startswith("failed\nTraceback")
+    assert "RuntimeError: boom" in stream.getvalue()
