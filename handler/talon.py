@@ -212,6 +212,7 @@ class TalonClient:
         query: dict[str, str] | None,
         idempotency_key: str | None,
     ) -> tuple[Answer, float]:
+        """Send one call (retried once, see ``call``); the answer as it came, and milliseconds."""
         url = app.base_url + path + (f"?{urlencode(query)}" if query else "")
         payload = to_json(body) if body is not None else b""
         headers = {"Authorization": f"ApiKey-v1 {app.api_key}", "Accept": "application/json"}
