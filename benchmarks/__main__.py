@@ -14,6 +14,7 @@ so figures are read and reported, not used to fail a build.
 
 from __future__ import annotations
 
+import argparse
 import json
 import logging
 import os
@@ -40,7 +41,14 @@ ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "data" / "reference-accelerator"
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    # No options: a parser only so that --help tells what runs before anything does.
+    argparse.ArgumentParser(
+        prog="python -m benchmarks",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    ).parse_args(argv)
+
     # The log line is written as deployed (the handler's own set-up), to nowhere, all run long.
     configure_logging(open(os.devnull, "w"))  # noqa: SIM115
     event_path = FIXTURES / "commercetools" / "update-cart-event.json"

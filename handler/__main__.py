@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import logging
 import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -19,7 +20,7 @@ from typing import Any
 
 from handler.app import Runtime, handle
 from handler.http import JSON_HEADERS, current_runtime, encode, handle_http
-from handler.logs import configure_logging
+from handler.logs import configure_logging, log_event
 from handler.runtime import RuntimeUnavailable, build_runtime, with_replay_app
 from handler.talon import ReplayTransport
 
@@ -78,7 +79,11 @@ def serve(port: int) -> int:
         print(f"settings are invalid: {runtime}", file=sys.stderr)
         return 2
 
-    server = ThreadingHTTPServer(("127.0.0.1", port), _RequestHandler)
+    try:
+        server = _Server(("127.0.0.1", port), _RequestHandler)
+    except OSError as exc:
+        print(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}", file=sys.stderr)
+        return 2
     print(f"handler listening on http://127.0.0.1:{server.server_port}", flush=True)
     try:
         server.serve_forever()
@@ -98,8 +103,13 @@ def invoke(event_path: Path, talon_response: Path | None) -> int:
         return 2
     try:
         payload = json.loads(text)
-    except json.JSONDecodeError as exc:
-        what = "is empty" if not text.strip() else f"is not JSON ({exc.msg} at line {exc.lineno})"
+    except (json.JSONDecodeError, RecursionError) as exc:
+        if not text.strip():
+            what = "is empty"
+        elif isinstance(exc, json.JSONDecodeError):
+            what = f"is not JSON ({exc.msg} at line {exc.lineno})"
+        else:
+            what = "nests too deeply"
         print(
             f"{event_path} {what}; it must hold a commercetools extension request", file=sys.stderr
         )
@@ -135,6 +145,14 @@ def invoke(event_path: Path, talon_response: Path | None) -> int:
     return 0
 
 
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A caller that went away mid-request is nothing to report; anything else is one line.
+        error = sys.exc_info()[1]
+        if not isinstance(error, ConnectionError):
+            log_event("serve_error", logging.ERROR, error=type(error).__name__)
+
+
 class _RequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
@@ -168,6 +186,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
     def _refuse(self, status: int, message: str) -> None:
         # The body was not read, so the connection cannot carry another request.
         self.close_connection = True
+        log_event("extension_request", logging.WARNING, outcome="invalid_request", reason=message)
         self._answer(status, {"errors": [{"code": "InvalidInput", "message": message}]})
 
     def _answer(self, status: int, body: dict[str, Any]) -> None:

@@ -41,6 +41,8 @@ def parse_body(body: bytes | str) -> Any:
         return json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InvalidRequest(f"the request body is not JSON ({exc})") from None
+    except RecursionError:
+        raise InvalidRequest("the request body nests too deeply for an extension request") from None
 
 
 def parse_request(payload: Any) -> ExtensionRequest:

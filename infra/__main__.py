@@ -17,7 +17,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m infra", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m infra", description=__doc__.splitlines()[0].replace("``", "")
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     plan_command = commands.add_parser("plan", help="render what a stack file would deploy")

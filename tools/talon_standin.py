@@ -185,7 +185,7 @@ def ten_percent_over_100(cart: CartFacts) -> list[Outcome]:
         return []
 
     value = percent_of(cart.item_total, 10)
-    return [Outcome("setDiscount", {"name": "10% off orders over 100", "value": value})]
+    return [Outcome("setDiscount", {"name": "10% off orders above 100", "value": value})]
 
 
 def summer_coupon(cart: CartFacts) -> list[Outcome]:

@@ -50,7 +50,7 @@ def test_the_order_discount_comes_when_the_items_pass_100(journey: Journey) -> N
     assert journey.step("add-shirt").view.discounts == ()
 
     view = journey.step("add-jeans").view
-    assert view.discounts == (DiscountView("10% off orders over 100", "order", Decimal("10.49")),)
+    assert view.discounts == (DiscountView("10% off orders above 100", "order", Decimal("10.49")),)
     assert view.total == Decimal("94.41")
 
 
@@ -85,7 +85,7 @@ def test_removing_the_coupon_takes_its_discount_away(journey: Journey) -> None:
     assert "Summer coupon" in discount_names(journey, "two-shirts")
 
     view = journey.step("remove-coupon").view
-    assert discount_names(journey, "remove-coupon") == ["10% off orders over 100"]
+    assert discount_names(journey, "remove-coupon") == ["10% off orders above 100"]
     assert view.coupon_codes == ()
     assert view.rejections == ()
     assert view.total == Decimal("116.91")

@@ -272,7 +272,7 @@ def test_custom_line_item_mode_actions_are_summarised(capsys, monkeypatch, setti
     status, out, _ = run(capsys, "--cart-id", cart["id"])
 
     assert status == 0
-    assert "add the custom line '10% off orders over 100' of -12.00 EUR" in out
+    assert "add the custom line '10% off orders above 100' of -12.00 EUR" in out
     assert "add the custom line 'SUMMER10' of 0.00 EUR" in out
     assert f"set the total of line {line_id} to 108.00 EUR" in out
 

@@ -114,7 +114,7 @@ def test_order_above_100_gets_ten_percent_of_the_item_total(http, t1):
             "ruleIndex": 0,
             "ruleName": "10% off orders above 100",
             "effectType": "setDiscount",
-            "props": {"name": "10% off orders over 100", "value": 10.35},
+            "props": {"name": "10% off orders above 100", "value": 10.35},
         }
     ]
 
@@ -331,7 +331,7 @@ def test_cancelling_a_closed_session_rolls_back_its_discounts_and_coupon(http, t
     state = update(http, t1, "cart-1", {"state": "cancelled"})
 
     assert [(effect["effectType"], effect["props"]) for effect in state["effects"]] == [
-        ("rollbackDiscount", {"name": "10% off orders over 100", "value": 15.0}),
+        ("rollbackDiscount", {"name": "10% off orders above 100", "value": 15.0}),
         ("rollbackCoupon", {"value": "SUMMER10"}),
         (
             "rollbackDiscount",
