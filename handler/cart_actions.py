@@ -19,8 +19,9 @@ from handler.codes import RequestedCoupons
 from handler.discounts import discount_actions
 from handler.free_items import free_item_actions
 from handler.loyalty import cart_loyalty, programs_of
-from handler.promotions import Promotions, Rejection, count
+from handler.promotions import Promotions, Rejection
 from handler.settings import Settings
+from handler.tally import count
 
 # commercetools applies at most this many actions returned by an extension.
 MAX_ACTIONS = 100

@@ -13,7 +13,8 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal, NamedTuple, Union
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, create_model
-from pydantic_core import from_json
+
+from handler.tally import count
 
 
 class _Props(BaseModel):
@@ -156,10 +157,6 @@ class SessionAnswer(NamedTuple):
     loyalty: Any
 
 
-class UnreadableAnswer(ValueError):
-    """A session answer that says nothing about the promotions; the message says why."""
-
-
 def parse_effects(raw_effects: Any) -> ParsedEffects:
     """Keep the effects the connector acts on, in Talon.One's order; count the rest."""
     if not isinstance(raw_effects, list):
@@ -173,49 +170,33 @@ def parse_effects(raw_effects: Any) -> ParsedEffects:
         return _collected([_one(raw) for raw in raw_effects])
 
 
-def parse_session_answer(content: bytes) -> SessionAnswer:
-    """The effects and loyalty block of a session answer, read straight from its JSON bytes.
+def read_session_answer(content: bytes) -> SessionAnswer | None:
+    """The effects and loyalty block of a session answer, read straight from its JSON bytes, or
+    None for an answer this cannot take (decode it and use ``parse_effects``).
 
-    Decoding the whole answer into Python objects first would cost more than the effects
-    themselves; only an answer the fast path cannot take is decoded, to be read tolerantly.
+    Decoding the whole answer into Python objects first costs more than the effects themselves.
     """
     try:
         answer = _SESSION_ANSWER.validate_json(content)
     except ValidationError:
-        pass
-    else:
-        return SessionAnswer(_collected(answer.effects), answer.loyalty)
-
-    try:
-        data = from_json(content)
-    except ValueError as exc:
-        raise UnreadableAnswer(f"answer is not JSON ({exc})") from None
-    if not isinstance(data, dict):
-        raise UnreadableAnswer("answer is not a JSON object")
-    # An answer without its list of effects says nothing about the promotions: taking it for "no
-    # promotions" would strip the cart.
-    if not isinstance(data.get("effects"), list):
-        raise UnreadableAnswer("the answer has no list of effects")
-    return SessionAnswer(parse_effects(data["effects"]), data.get("loyalty"))
+        return None
+    return SessionAnswer(_collected(answer.effects), answer.loyalty)
 
 
 def _collected(items: list[Any]) -> ParsedEffects:
-    effects: list[Effect] = []
-    unknown: dict[str, int] = {}
-    invalid: dict[str, int] = {}
+    parsed = ParsedEffects()
 
     # Exact type check rather than isinstance on pydantic models (ABCMeta, slower per effect).
     for item in items:
         if item is None:
-            invalid["<not an object>"] = invalid.get("<not an object>", 0) + 1
+            count(parsed.invalid, "<not an object>")
         elif type(item) is not _Other:
-            effects.append(item)
+            parsed.effects.append(item)
         elif isinstance(item.effect_type, str) and item.effect_type in PROPS_MODELS:
-            invalid[item.effect_type] = invalid.get(item.effect_type, 0) + 1
+            count(parsed.invalid, item.effect_type)
         else:
-            name = str(item.effect_type)
-            unknown[name] = unknown.get(name, 0) + 1
-    return ParsedEffects(effects, unknown, invalid)
+            count(parsed.unknown, str(item.effect_type))
+    return parsed
 
 
 def _one(raw: Any) -> Effect | _Other | None:

@@ -24,6 +24,7 @@ from handler.effects import (
     ShowNotification,
 )
 from handler.money import ZERO, AmountOutOfRange, decimal_to_minor
+from handler.tally import count
 
 NOTIFICATION_TYPES = ("Info", "Offer", "Error", "Misc")
 
@@ -112,12 +113,6 @@ def evaluate(
             promotions.item_discounts.append(discount)
 
     return promotions
-
-
-def count(tally: dict[str, int], reason: str, times: int = 1) -> None:
-    """Add to a tally of reasons (a plain dict: made on every cart update, and cheaper than a
-    Counter)."""
-    tally[reason] = tally.get(reason, 0) + times
 
 
 def _minor(value: Decimal, digits: int, rounding: str, promotions: Promotions) -> int:

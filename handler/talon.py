@@ -14,7 +14,7 @@ from urllib.parse import quote, urlencode
 
 from pydantic_core import from_json, to_json
 
-from handler.effects import ParsedEffects, UnreadableAnswer, parse_session_answer
+from handler.effects import ParsedEffects, SessionAnswer, parse_effects, read_session_answer
 from handler.settings import App
 
 # An answer bigger than this is not a session update; reading it would only eat the deadline.
@@ -173,11 +173,18 @@ class TalonClient:
         answer, duration_ms = self._exchange(app, "PUT", path, body, budget_s, query, None)
 
         _check(answer)
-        try:
-            effects, loyalty = parse_session_answer(answer.content)
-        except UnreadableAnswer as exc:
-            raise TalonError("invalid_response", str(exc), answer.status) from None
-        return SessionResult(answer.status, effects, loyalty, answer.content, duration_ms)
+        read = read_session_answer(answer.content)
+        if read is None:
+            # Not the usual answer: decoded as any call's is, and read tolerantly.
+            data = _decode(answer)
+            # An answer without its list of effects says nothing about the promotions: taking it
+            # for "no promotions" would strip the cart, so it counts as no answer.
+            if not isinstance(data.get("effects"), list):
+                raise TalonError(
+                    "invalid_response", "the answer has no list of effects", answer.status
+                )
+            read = SessionAnswer(parse_effects(data["effects"]), data.get("loyalty"))
+        return SessionResult(answer.status, read.effects, read.loyalty, answer.content, duration_ms)
 
     def call(
         self,

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from handler.effects import ParsedEffects, SetDiscount
+from handler.effects import ParsedEffects, SetDiscount, parse_effects
 from handler.money import json_number
 from handler.talon import (
     MAX_RESPONSE_BYTES,
@@ -221,3 +221,43 @@ def test_oversized_answer_is_cut_off() -> None:
 def test_answer_within_the_limit_is_read_whole() -> None:
     assert _read_bounded(_Streamed([b'{"a":', b"1}"])) == b'{"a":1}'
     assert json.loads(_read_bounded(_Streamed([b"{}"]))) == {}
+
+
+def test_malformed_effects_in_a_session_answer_are_counted_as_in_a_decoded_one() -> None:
+    raw = [
+        {"effectType": "setDiscount", "props": {"name": "a", "value": 1}},
+        {"effectType": "setDiscount", "props": {"name": "b"}},
+        {"effectType": "addToAudience", "props": {}},
+        None,
+        "setDiscount",
+        {"effectType": ["odd"], "props": {}},
+    ]
+    content = json.dumps({"effects": raw}).encode()
+
+    effects = update(ScriptedTransport(Answer(200, "application/json", content))).effects
+
+    assert [e.type for e in effects.effects] == ["setDiscount"]
+    assert effects.invalid == {"setDiscount": 1, "<not an object>": 2}
+    assert effects.unknown == {"addToAudience": 1, "['odd']": 1}
+    assert effects == parse_effects(raw)
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (b"", "answer is not JSON"),
+        (b"{", "answer is not JSON"),
+        (b"\xff", "answer is not JSON"),
+        (b"[1]", "answer is not a JSON object"),
+        (b"{}", "the answer has no list of effects"),
+        (b'{"effects": null}', "the answer has no list of effects"),
+        (b'{"effects": {"setDiscount": 1}}', "the answer has no list of effects"),
+    ],
+)
+def test_session_answer_that_says_nothing_about_promotions_is_unreadable(
+    content: bytes, problem: str
+) -> None:
+    error = failure_of(ScriptedTransport(Answer(200, "application/json", content)))
+
+    assert error.kind == "invalid_response"
+    assert problem in str(error)
